@@ -1,0 +1,201 @@
+"""Server-side request validation, as SWF does it, driven by botocore's service model.
+
+botocore checks required members, types and minimum lengths before it sends anything. SWF
+checks again and also enforces maximum lengths and values, enum values, duration strings and
+the character rules of ids, and answers `ValidationException` with every problem found
+("2 validation errors detected: Value ... at 'decisions.1.member...' failed to satisfy
+constraint: ..."). The constraints are the model's; the sizes garcon.limits owns replace the
+model's (`SHAPE_LIMITS`) so that `Simulator(limits=...)` changes them. A checker is compiled
+once per shape into nested closures, so validating a request costs one call per present field.
+"""
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from botocore.loaders import Loader
+from botocore.model import ListShape, ServiceModel, Shape, StructureShape
+
+from garcon.limits import SWFLimits, invalid_identifier
+
+from .errors import validation_error
+
+Problems = list[tuple[object, str, str]]
+Check = Callable[[Any, str, Problems], None]
+
+SHAPE_LIMITS = {
+    # model shape: SWFLimits field bounding its length (or, for PageSize, its value)
+    "Data": "data", "LimitedData": "heartbeat_details",
+    "FailureReason": "reason", "TerminateReason": "reason",
+    "Identity": "identity", "Description": "description",
+    "Version": "version", "VersionOptional": "version",
+    "WorkflowId": "identifier", "ActivityId": "identifier", "TimerId": "identifier",
+    "MarkerName": "identifier", "SignalName": "identifier", "DomainName": "identifier",
+    "Name": "identifier",
+    "WorkflowRunId": "run_id", "WorkflowRunIdOptional": "run_id",
+    "TaskToken": "task_token", "PageToken": "page_token",
+    "DurationInSeconds": "duration", "DurationInSecondsOptional": "duration",
+    "Tag": "tag", "TagList": "tags", "PageSize": "page_size",
+}
+IDENTIFIER_SHAPES = frozenset({"WorkflowId", "ActivityId", "TimerId", "DomainName", "Name",
+                               "Version"})
+"""Ids and names that must not contain ':', '/', '|', control characters, nor be "arn"."""
+DURATION_SHAPES = frozenset({"DurationInSeconds", "DurationInSecondsOptional"})
+NO_NONE_MEMBERS = frozenset({"executionStartToCloseTimeout",
+                             "defaultExecutionStartToCloseTimeout", "startToFireTimeout"})
+"""Durations that must be a number of seconds: a workflow cannot run forever, nor a timer."""
+PRIORITY_RANGE = (-2**31, 2**31 - 1)
+
+
+@functools.cache
+def swf_model() -> ServiceModel:
+    """botocore's service model for swf (loaded once per process)."""
+    return ServiceModel(Loader().load_service_model("swf", "service-2"), "swf")
+
+
+def _join(path: str, name: str) -> str:
+    return f"{path}.{name}" if path else name
+
+
+class RequestValidator:
+    def __init__(self, limits: SWFLimits) -> None:
+        self._limits = limits
+        self._model = swf_model()
+        self._operations: dict[str, Check | None] = {}
+        self._shapes: dict[tuple[str, str], Check | None] = {}
+
+    def validate(self, operation: str, params: dict[str, Any]) -> None:
+        """Raise ValidationException listing every constraint `params` breaks."""
+        if operation not in self._operations:
+            shape = self._model.operation_model(operation).input_shape
+            self._operations[operation] = self._compile(shape, "") if shape else None
+        check = self._operations[operation]
+        if check is not None:
+            problems: Problems = []
+            check(params, "", problems)
+            if problems:
+                raise validation_error(problems)
+
+    def _compile(self, shape: Shape, member: str) -> Check | None:
+        key = (shape.name, member if shape.type_name == "string" else "")
+        if key not in self._shapes:
+            self._shapes[key] = None  # placeholder: the model's input shapes are not recursive
+            if isinstance(shape, StructureShape):
+                self._shapes[key] = self._structure(shape)
+            elif isinstance(shape, ListShape):
+                self._shapes[key] = self._list(shape)
+            elif shape.type_name == "string":
+                self._shapes[key] = self._string(shape, member)
+            elif shape.type_name == "integer":
+                self._shapes[key] = self._integer(shape)
+        return self._shapes[key]
+
+    def _bound(self, shape: Shape) -> int | None:
+        field = SHAPE_LIMITS.get(shape.name)
+        return getattr(self._limits, field) if field else shape.metadata.get("max")
+
+    def _structure(self, shape: StructureShape) -> Check | None:
+        required = frozenset(shape.required_members)
+        members = [(name, self._compile(sub, name), name in required)
+                   for name, sub in shape.members.items()]
+        members = [m for m in members if m[1] is not None or m[2]]
+        if not members:
+            return None
+
+        def check(value: Any, path: str, problems: Problems) -> None:
+            if not isinstance(value, dict):
+                return
+            for name, sub, is_required in members:
+                item = value.get(name)
+                if item is None:
+                    if is_required:
+                        problems.append((None, _join(path, name), "Member must not be null"))
+                elif sub is not None:
+                    sub(item, _join(path, name), problems)
+
+        return check
+
+    def _list(self, shape: ListShape) -> Check | None:
+        item_check = self._compile(shape.member, "")
+        longest = self._bound(shape)
+        if item_check is None and longest is None:
+            return None
+
+        def check(value: Any, path: str, problems: Problems) -> None:
+            if not isinstance(value, list):
+                return
+            if longest is not None and len(value) > longest:
+                problems.append((value, path,
+                                 f"Member must have length less than or equal to {longest}"))
+            if item_check is not None:
+                for index, item in enumerate(value, start=1):
+                    if item is not None:
+                        item_check(item, f"{path}.{index}.member", problems)
+
+        return check
+
+    def _string(self, shape: Shape, member: str) -> Check | None:
+        longest = self._bound(shape)
+        shortest = shape.metadata.get("min", 0)
+        enum = shape.enum or None
+        identifier = shape.name in IDENTIFIER_SHAPES
+        duration = shape.name in DURATION_SHAPES
+        allow_none = (duration and member not in NO_NONE_MEMBERS
+                      and shape.name != "DurationInSeconds")
+        priority = shape.name == "TaskPriority"
+        ceiling = self._limits.longest_timeout_seconds
+
+        def check(value: Any, path: str, problems: Problems) -> None:
+            if not isinstance(value, str):
+                return
+            if longest is not None and len(value) > longest:
+                problems.append((value, path,
+                                 f"Member must have length less than or equal to {longest}"))
+            if len(value) < shortest:
+                problems.append((value, path,
+                                 f"Member must have length greater than or equal to {shortest}"))
+            if enum and value not in enum:
+                problems.append((value, path,
+                                 f"Member must satisfy enum value set: [{', '.join(enum)}]"))
+            if identifier and value and (reason := invalid_identifier(value)):
+                problems.append((value, path, f"Member {reason}"))
+            if duration and value:
+                if value == "NONE":
+                    if not allow_none:
+                        problems.append((value, path, "Member must be a number of seconds"))
+                elif not value.isdigit() or int(value) > ceiling:
+                    problems.append((value, path, "Member must be a whole number of seconds "
+                                     f"from 0 to {ceiling}" + (", or NONE" if allow_none else "")))
+            if priority and not _is_priority(value):
+                problems.append((value, path, "Member must be an integer from "
+                                 f"{PRIORITY_RANGE[0]} to {PRIORITY_RANGE[1]}"))
+
+        if (longest is None and not shortest and not enum and not identifier and not duration
+                and not priority):
+            return None
+        return check
+
+    def _integer(self, shape: Shape) -> Check | None:
+        highest = self._bound(shape)
+        lowest = shape.metadata.get("min")
+
+        def check(value: Any, path: str, problems: Problems) -> None:
+            if not isinstance(value, int):
+                return
+            if highest is not None and value > highest:
+                problems.append((value, path,
+                                 f"Member must have value less than or equal to {highest}"))
+            if lowest is not None and value < lowest:
+                problems.append((value, path,
+                                 f"Member must have value greater than or equal to {lowest}"))
+
+        return check if highest is not None or lowest is not None else None
+
+
+def _is_priority(value: str) -> bool:
+    try:
+        number = int(value)
+    except ValueError:
+        return False
+    return PRIORITY_RANGE[0] <= number <= PRIORITY_RANGE[1]
