@@ -9,8 +9,7 @@ from __future__ import annotations
 from garcon.limits import SWF_LIMITS, SWFLimits
 
 from .history_io import HistoryFormatError, dump_history, load_history
-
-# reenact pending
+from .reenact import Difference, ReenactResult, reenact
 from .simulator import ActivityTaskView, Simulator
 
 __all__ = [

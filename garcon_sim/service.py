@@ -267,7 +267,8 @@ class SWFService:
         if p.get("nextPageToken"):
             cursor = self.world.take_page(p["nextPageToken"], "PollForDecisionTask")
             return self._decision_task_page(p, cursor.state, cursor.position)
-        task = self.world.decision_queues.pop((domain, p["taskList"]["name"]))
+        task = self.world.decision_queues.pop((domain, p["taskList"]["name"]),
+                                              self.world.hold_decisions)
         if task is None:
             return dict(EMPTY_DECISION_TASK)
         run = task.run

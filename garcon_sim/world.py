@@ -63,6 +63,7 @@ class World:
         self.activity_queues: TaskQueues[ActivityTask] = TaskQueues(_activity_startable)
         self.tokens: dict[str, DecisionTask | ActivityTask] = {}
         self.hold: Callable[[ActivityTask], bool] | None = None
+        self.hold_decisions: Callable[[DecisionTask], bool] | None = None
         self.run_order = itertools.count()
         self._cursors: dict[str, Cursor] = {}
 
