@@ -30,7 +30,7 @@ from botocore.validate import ParamValidator
 from .clock import to_millis
 from .errors import SWFFault
 from .service import SWFService
-from .validation import swf_model
+from .validation import ClientCheck, swf_model
 
 REGION = "us-east-1"
 ENDPOINT = f"https://swf.{REGION}.amazonaws.com"
@@ -130,6 +130,7 @@ class DirectClient:
         self._service = service
         self._request_ids = request_ids
         self._validator = ParamValidator()
+        self._client_check = ClientCheck()
         self._model = swf_model()
         self._timestamps = create_serializer("json")
         self._parser = create_parser("json")
@@ -139,9 +140,10 @@ class DirectClient:
 
     def _call(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
         operation_model = self._model.operation_model(operation)
-        report = self._validator.validate(params, operation_model.input_shape)
-        if report.has_errors():
-            raise ParamValidationError(report=report.generate_report())
+        if not self._client_check.accepts(operation, params):
+            report = self._validator.validate(params, operation_model.input_shape)
+            if report.has_errors():
+                raise ParamValidationError(report=report.generate_report())
         for name in TIME_FILTERS:
             if name in params:
                 params = {**params, name: {key: self._timestamps._convert_timestamp_to_str(value)

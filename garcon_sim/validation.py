@@ -199,3 +199,68 @@ def _is_priority(value: str) -> bool:
     except ValueError:
         return False
     return PRIORITY_RANGE[0] <= number <= PRIORITY_RANGE[1]
+
+
+class ClientCheck:
+    """A fast yes/no on whether botocore's client-side validator would accept parameters.
+
+    botocore's validator is exact but slow; this compiled check accepts only what it accepts
+    (known members, required members present, right types, minimum lengths and values) so the
+    direct client can call botocore only to word the error of parameters that fail here.
+    Operations with timestamp members always go to botocore (`compiled` returns None).
+    """
+
+    def __init__(self) -> None:
+        self._model = swf_model()
+        self._checks: dict[str, Callable[[Any], bool] | None] = {}
+
+    def accepts(self, operation: str, params: dict[str, Any]) -> bool | None:
+        """True or False when decided here, None when botocore must decide."""
+        if operation not in self._checks:
+            shape = self._model.operation_model(operation).input_shape
+            self._checks[operation] = _client_check(shape) if shape else None
+        check = self._checks[operation]
+        return None if check is None else check(params)
+
+
+def _client_check(shape: Shape) -> Callable[[Any], bool] | None:
+    kind = shape.type_name
+    if kind == "structure":
+        members = {}
+        for name, sub in shape.members.items():
+            check = _client_check(sub)
+            if check is None:
+                return None
+            members[name] = check
+        required = tuple(shape.required_members)
+
+        def structure(value: Any) -> bool:
+            if type(value) is not dict:
+                return False
+            for name in required:
+                if name not in value:
+                    return False
+            for name, item in value.items():
+                check = members.get(name)
+                if check is None or not check(item):
+                    return False
+            return True
+
+        return structure
+    if kind == "list":
+        item_check = _client_check(shape.member)
+        if item_check is None:
+            return None
+        shortest = shape.metadata.get("min", 0)
+        return lambda value: (isinstance(value, (list, tuple)) and len(value) >= shortest
+                              and all(item_check(item) for item in value))
+    if kind == "string":
+        shortest = shape.metadata.get("min", 0)
+        return lambda value: type(value) is str and len(value) >= shortest
+    if kind == "integer":
+        lowest = shape.metadata.get("min")
+        return lambda value: (isinstance(value, int)
+                              and (lowest is None or value >= lowest))
+    if kind == "boolean":
+        return lambda value: isinstance(value, bool)
+    return None

@@ -66,9 +66,13 @@ class World:
         self.hold_decisions: Callable[[DecisionTask], bool] | None = None
         self.run_order = itertools.count()
         self._cursors: dict[str, Cursor] = {}
+        self._now = (clock.millis, from_millis(clock.millis))
 
     def now(self) -> datetime:
-        return from_millis(self.clock.millis)
+        millis = self.clock.millis
+        if millis != self._now[0]:
+            self._now = (millis, from_millis(millis))
+        return self._now[1]
 
     def add_run(self, run: Execution) -> None:
         self.runs[(run.domain, run.workflow_id, run.run_id)] = run
