@@ -1,0 +1,486 @@
+"""The decider: from a workflow history, the decisions that move a flow on.
+
+Theory of operation
+-------------------
+`decide(flow, events, execution)` folds the history (see `garcon.history`) and walks the flow's
+activities in garcon's order: attribute names sorted, then each activity's instances in
+generator order. An activity is expanded into its instances once every activity it requires has
+completed all of its own. For each instance the history says one of:
+
+- done: its last attempt completed;
+- busy: an attempt is open, or it waits for its retry timer, or SWF refused to schedule it for
+  a passing reason (open-activity quota, rate) and nothing has happened since;
+- ready: never scheduled, or its last attempt failed, timed out or was canceled and retries
+  remain (with `retry_delay`, once the retry timer has fired);
+- fatal: retries exhausted, or SWF refused to schedule it for good (unknown or deprecated type,
+  no default timeout or task list).
+
+Ready instances are scheduled while the decision has room for them:
+
+- open activities stay within SWF's 1,000, or the flow's or the activity's `max_open`;
+- one RespondDecisionTaskCompleted stays under SWF's 1 MB: what does not fit waits for the next
+  decision task, which a 0-second timer asks SWF for at once;
+- the history stays under SWF's 25,000 events: a decision only schedules work whose events,
+  with those of everything already open, still leave room to close the workflow.
+
+Before any of this, the history budget: when the events used plus the fewest the remaining
+instances need (3 per attempt still to run, then a decision task and the close) cannot fit under
+the limit, the workflow fails at once with a reason that says so, instead of being terminated by
+SWF with EVENT_LIMIT_EXCEEDED.
+
+The first fatal instance ends the pass: the decisions found before it are kept and
+FailWorkflowExecution follows, as garcon does. When every instance of every activity has
+completed, CompleteWorkflowExecution. A cancel request cancels the workflow. A custom decider,
+`flow.decider(schedule, context)`, gets the same rules through `schedule()`.
+
+Nothing here reads a clock, a random source or the network: the same flow and history give
+the same decisions in the same order (as long as the flow's own generators are deterministic).
+"""
+from __future__ import annotations
+
+import gc
+import inspect
+import json
+import traceback
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from garcon import budget
+from garcon import decisions as make
+from garcon.activity import (
+    Activity,
+    ActivityInstance,
+    ActivityInstanceNotReadyException,
+    ActivityState,
+    find_workflow_activities,
+    instance_ids,
+)
+from garcon.history import HistoryState, InstanceHistory
+from garcon.limits import SWF_LIMITS, SWFLimits
+
+RETRYABLE_REFUSALS = frozenset({"OPEN_ACTIVITIES_LIMIT_EXCEEDED",
+                                "ACTIVITY_CREATION_RATE_EXCEEDED"})
+"""ScheduleActivityTaskFailed causes that mean "try again later", not a failed attempt."""
+
+REFUSAL_BACKOFF_SECONDS = 5
+"""How long to wait before scheduling again what SWF refused for a passing reason."""
+
+RESPONSE_MARGIN = 16_384
+"""Bytes of a RespondDecisionTaskCompleted request left for all but the decisions: the task
+token, the execution context, the JSON envelope and the HTTP headers."""
+
+SAFETY_MARGIN = 8
+"""Events kept free for closing the workflow: this decision task's completion, the next decision
+task, the close event, and a close decision refused as UNHANDLED_DECISION."""
+
+RETRY_TIMER_CONTROL = "garcon.retry_delay"
+CONTINUE_TIMER_PREFIX = "garcon-continue-"
+BACKOFF_TIMER_PREFIX = "garcon-backoff-"
+
+
+@dataclass
+class DecisionReport:
+    """The decisions of one decision task, and what the worker should know besides."""
+
+    decisions: list[dict]
+    error: BaseException | None = None
+    """An exception raised by the flow's own code (a generator, a custom decider) that failed
+    the workflow; the worker hands it to the flow's `on_exception`."""
+    warnings: list[str] = field(default_factory=list)
+
+
+def decide(flow: Any, events: Iterable[dict] | HistoryState, execution: dict | None = None, *,
+           limits: SWFLimits = SWF_LIMITS) -> list[dict]:
+    """The decisions to send with RespondDecisionTaskCompleted for this history.
+
+    `events` is the history up to the decision task's DecisionTaskStarted (as boto3 returns it,
+    or as JSON), or its fold; `execution` is `{"domain", "workflowId", "runId"}`, whose values
+    every activity input carries.
+    """
+    return decide_with_report(flow, events, execution, limits=limits).decisions
+
+
+def decide_with_report(flow: Any, events: Iterable[dict] | HistoryState,
+                       execution: dict | None = None, *,
+                       limits: SWFLimits = SWF_LIMITS) -> DecisionReport:
+    """`decide`, with the flow's exception and the budget warnings the worker reports."""
+    with _cyclic_gc_paused():
+        state = events if isinstance(events, HistoryState) else HistoryState.fold(
+            _ordered(events))
+        return _Pass(flow, state, execution, limits).run()
+
+
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """A fold makes a few objects per event, none in a cycle, and the cyclic collector they
+    set off walks the whole history (some 100,000 containers at 25,000 events) again and
+    again: pausing it halves the time of a large decision."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+class _Fatal(BaseException):
+    """Ends a pass with FailWorkflowExecution. A BaseException, so that a custom decider's own
+    `except Exception` does not swallow it."""
+
+    def __init__(self, reason: str, details: str | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.details = details
+
+
+class _Room:
+    """The decisions of one pass, and the room left for more."""
+
+    def __init__(self, state: HistoryState, limits: SWFLimits, flow_max_open: int | None):
+        self.decisions: list[dict] = []
+        self.overflowed = False
+        self.starved = False
+        """Whether an activity waited for lack of room in the history."""
+        self._bytes_left = limits.request_bytes - RESPONSE_MARGIN
+        cap = min(limits.open_activities, flow_max_open or limits.open_activities)
+        self._slots = cap - state.open_activities
+        self._timer_slots = limits.open_timers - len(state.open_timers)
+        self._open_by_type = state.open_by_type
+        self._added_by_type: Counter[str] = Counter()
+        # Events that may land before the next decision: every open activity's remaining ones
+        # (start and close, or close) and every open timer's firing.
+        pending = state.open_activities + state.open_unstarted + len(state.open_timers)
+        self._events_left = limits.history_events - state.events_used - SAFETY_MARGIN - pending
+
+    def has_room_for(self, activity: Activity) -> bool:
+        if self._events_left < budget.ATTEMPT_EVENTS:
+            self.starved = True
+            return False
+        if self.overflowed or self._slots <= 0:
+            return False
+        return activity.max_open is None or (
+            self._open_by_type[activity.name] + self._added_by_type[activity.name]
+            < activity.max_open)
+
+    def schedule(self, decision: dict, activity: Activity, size: int) -> None:
+        if self._add(decision, size):
+            self._slots -= 1
+            self._events_left -= budget.ATTEMPT_EVENTS
+            self._added_by_type[activity.name] += 1
+
+    def start_timer(self, decision: dict, *, wake_up: bool = False) -> None:
+        """Add a timer if it fits; a wake-up timer always does, in the margins kept for it."""
+        if self._timer_slots > 0 and self._events_left >= budget.TIMER_EVENTS and self._add(
+                decision, len(json.dumps(decision)), force=wake_up):
+            self._timer_slots -= 1
+            self._events_left -= budget.TIMER_EVENTS
+
+    def close(self, decision: dict) -> None:
+        self.decisions.append(decision)
+
+    def _add(self, decision: dict, size: int, force: bool = False) -> bool:
+        size += 1  # the comma between decisions
+        if not force and (self.overflowed or size > self._bytes_left):
+            self.overflowed = True
+            return False
+        self._bytes_left -= size
+        self.decisions.append(decision)
+        return True
+
+
+class _Pass:
+    """One decision pass over a flow and the fold of its history."""
+
+    def __init__(self, flow: Any, state: HistoryState, execution: dict | None,
+                 limits: SWFLimits):
+        self.flow = flow
+        self.state = state
+        self.limits = limits
+        self.context = {**state.context, **_execution_keys(flow, execution)}
+        self.room = _Room(state, limits, getattr(flow, "max_open", None))
+        self.report = DecisionReport([])
+        self.waiting_on_refusal = False
+
+    def run(self) -> DecisionReport:
+        state = self.state
+        if state.closed:
+            return self.report
+        try:
+            if state.cancel_requested:
+                self.room.close(make.cancel_workflow())
+            elif state.input_error:
+                raise _Fatal(state.input_error)
+            else:
+                custom = getattr(self.flow, "decider", None)
+                if custom is not None:
+                    self._custom(custom)
+                else:
+                    self._activities()
+                self._ask_to_wake()
+                if self.room.starved and not self.room.decisions and not (
+                        state.open_activities or state.open_timers):
+                    raise self._over_budget(budget.ATTEMPT_EVENTS + SAFETY_MARGIN)
+        except _Fatal as fatal:
+            self.room.close(make.fail_workflow(fatal.reason, fatal.details))
+        self.report.decisions = self.room.decisions
+        return self.report
+
+    # The default decider: the flow's activities, their requirements and generators.
+
+    def _activities(self) -> None:
+        activities = find_workflow_activities(self.flow)
+        expanded: dict[int, _Expansion | None] = {}
+
+        def expansion(current: Activity) -> _Expansion | None:
+            key = id(current)
+            if key not in expanded:
+                expanded[key] = None  # requirements that loop back are never met
+                if all(is_complete(required) for required in current.requires):
+                    expanded[key] = self._classify(current, self.context)
+            return expanded[key]
+
+        def is_complete(current: Activity) -> bool:
+            found = expansion(current)
+            return found is not None and not found.unfinished
+
+        expansions = [(current, expansion(current)) for current in activities]
+        if self.state.decisions_completed == 0:
+            self._warn_about_budget()
+        self._check_budget(sum(_events_to_complete(current, found)
+                               for current, found in expansions))
+        for current, found in expansions:
+            for instance, history in found.unfinished if found else ():
+                self._consider(current, instance, history, found.count, self.context)
+        if all(found is not None and not found.unfinished for _, found in expansions):
+            self.room.close(make.complete_workflow())
+
+    def _expand(self, current: Activity, context: dict) -> list[dict]:
+        try:
+            return current.instance_values(context)
+        except Exception as error:
+            self.report.error = error
+            raise _Fatal(f"a generator of {current.name} raised {_describe(error)}",
+                         traceback.format_exc()) from error
+
+    def _classify(self, current: Activity, context: dict,
+                  suffix: str | None = None) -> _Expansion:
+        """The activity's instances, sorted into done and unfinished; instance objects are only
+        made for the unfinished ones (a done generator may have thousands)."""
+        history_of = self.state.instances.get
+        values = self._expand(current, context)
+        completed, unfinished = [], []
+        for local_context, activity_id in zip(
+                values, instance_ids(current.name, values, suffix), strict=True):
+            history = history_of(activity_id)
+            if history is not None and history.completed:
+                completed.append(history)
+            else:
+                unfinished.append(
+                    (ActivityInstance(current, local_context, activity_id), history))
+        return _Expansion(len(values), completed, unfinished)
+
+    # The custom decider: `flow.decider(schedule, context)`.
+
+    def _custom(self, decider: Callable) -> None:
+        state = self.state
+        open_events = state.open_activities + state.open_unstarted
+        self._check_budget(open_events)
+        incomplete = False
+
+        def schedule(schedule_id: Any, activity: Activity, requires: Iterable | None = None,
+                     input: dict | None = None) -> ActivityState:
+            nonlocal incomplete
+            for required in requires or ():
+                required.wait()
+            context = {**self.context, **(input or {})}
+            found = self._classify(activity, context, str(schedule_id))
+            for instance, history in found.unfinished:
+                self._consider(activity, instance, history, found.count, context)
+            done = not found.unfinished
+            result: dict = {}
+            for history in found.completed if done else ():
+                if isinstance(history.last.result, dict):
+                    result.update(history.last.result)
+            incomplete = incomplete or not done
+            return ActivityState(activity.name, done, result if done else None)
+
+        try:
+            _call_decider(decider, schedule, dict(self.context))
+        except ActivityInstanceNotReadyException:
+            incomplete = True
+        except Exception as error:
+            self.report.error = error
+            raise _Fatal(f"the decider raised {_describe(error)}",
+                         traceback.format_exc()) from error
+        if not incomplete:
+            self.room.close(make.complete_workflow())
+
+    # What to do with one instance.
+
+    def _consider(self, current: Activity, instance: ActivityInstance,
+                  history: InstanceHistory | None, pool_size: int, context: dict) -> None:
+        if history is not None:
+            if history.completed or history.open:
+                return
+            refusal = _pending_refusal(history)
+            if refusal is not None:
+                event_id, cause = refusal
+                if cause not in RETRYABLE_REFUSALS:
+                    raise _Fatal(f"SWF refused to schedule {instance.id}: {cause}")
+                if event_id > self.state.last_wakeup_event_id:
+                    self.waiting_on_refusal = True
+                    return
+            elif history.failures > current.retry:
+                raise _Fatal(*_exhausted(instance.id, history, current.retry))
+            elif not self._retry_timer_fired(current, instance, history):
+                return
+        self._schedule(current, instance, pool_size, context)
+
+    def _retry_timer_fired(self, current: Activity, instance: ActivityInstance,
+                           history: InstanceHistory) -> bool:
+        """Whether the wait before the next attempt is over, starting its timer if need be."""
+        seconds = current.retry_wait(history.failures)
+        failed_at = history.last_closed_event_id
+        if not seconds or history.retry_timer_fired > failed_at:
+            return True
+        if history.retry_timer_started <= failed_at:
+            self.room.start_timer(make.start_timer(instance.id, seconds, RETRY_TIMER_CONTROL))
+        return False
+
+    def _schedule(self, current: Activity, instance: ActivityInstance, pool_size: int,
+                  context: dict) -> None:
+        if not self.room.has_room_for(current):
+            return
+        try:
+            payload = json.dumps(instance.input(context))
+        except (TypeError, ValueError) as error:
+            raise _Fatal(f"the input of {instance.id} is not JSON: {error}") from error
+        if len(payload) > self.limits.data:
+            raise _Fatal(f"the input of {instance.id} is {len(payload):,} characters, over "
+                         f"SWF's {self.limits.data:,}")
+        decision = make.schedule_activity_task(
+            instance.id, current.name, current.version, current.task_list, payload,
+            instance.timeouts(context, pool_size))
+        self.room.schedule(decision, current, make.schedule_activity_task_size(decision))
+
+    # The history budget, and waking up.
+
+    def _check_budget(self, attempt_events: int) -> None:
+        """Fail now if the attempts still to run cannot fit, with the margin kept for closing
+        the workflow, under the limit (the same margin `_Room` schedules within)."""
+        needed = SAFETY_MARGIN + attempt_events
+        if self.state.events_used + needed > self.limits.history_events:
+            raise self._over_budget(needed)
+
+    def _over_budget(self, needed: int) -> _Fatal:
+        return _Fatal(f"history budget exceeded: {self.state.events_used:,} events used and at "
+                      f"least {needed:,} more needed to finish, over SWF's "
+                      f"{self.limits.history_events:,}-event limit")
+
+    def _warn_about_budget(self) -> None:
+        plan = budget.estimate(self.flow, self.state.input if isinstance(
+            self.state.input, dict) else None, limits=self.limits)
+        if plan.most > self.limits.history_events:
+            self.report.warnings.append(f"history budget: {plan.verdict}")
+
+    def _ask_to_wake(self) -> None:
+        """Timers that bring the next decision task when no activity would: at once when
+        decisions did not fit in this response, later when SWF refused some for a while."""
+        started = self.state.decision_started_event_id
+        if self.room.overflowed:
+            self.room.start_timer(make.start_timer(f"{CONTINUE_TIMER_PREFIX}{started}", 0),
+                                  wake_up=True)
+        if self.waiting_on_refusal and not any(
+                timer.startswith(BACKOFF_TIMER_PREFIX) for timer in self.state.open_timers):
+            self.room.start_timer(make.start_timer(
+                f"{BACKOFF_TIMER_PREFIX}{started}", REFUSAL_BACKOFF_SECONDS), wake_up=True)
+
+
+@dataclass(slots=True)
+class _Expansion:
+    """How many instances an activity has, and those not yet completed with what the history
+    says of them."""
+
+    count: int
+    completed: list[InstanceHistory]
+    unfinished: list[tuple[ActivityInstance, InstanceHistory | None]]
+
+
+def _events_to_complete(current: Activity, found: _Expansion | None) -> int:
+    """The fewest events an activity still needs, every attempt succeeding at once. One not yet
+    expanded counts one instance, or none if its generators could yield none."""
+    if found is None:
+        return 0 if current.generators else budget.ATTEMPT_EVENTS
+    return sum(_events_left(history) for _, history in found.unfinished)
+
+
+def _events_left(history: InstanceHistory | None) -> int:
+    if history is None or not history.open:
+        return budget.ATTEMPT_EVENTS
+    return 1 if history.last.started_event_id else 2
+
+
+def _pending_refusal(history: InstanceHistory) -> tuple[int, str] | None:
+    """The latest scheduling refusal, unless an attempt was scheduled since."""
+    if not history.refusals:
+        return None
+    refusal = history.refusals[-1]
+    last = history.last
+    return refusal if last is None or refusal[0] > last.scheduled_event_id else None
+
+
+def _exhausted(activity_id: str, history: InstanceHistory, retry: int) -> tuple[str, str]:
+    reason = (f"{activity_id} did not complete in {len(history.attempts)} attempts "
+              f"(retry={retry}); last: {history.describe_last_outcome()}")
+    details = "\n".join(
+        f"attempt {number}: {attempt.outcome}"
+        + (f" ({attempt.reason})" if attempt.reason else "")
+        + f", events {attempt.scheduled_event_id}-{attempt.closed_event_id}"
+        + (f"\n  {attempt.details}" if attempt.details else "")
+        for number, attempt in enumerate(history.attempts, 1))
+    return reason, details
+
+
+def _execution_keys(flow: Any, execution: dict | None) -> dict:
+    if not execution:
+        return {}
+    return {"execution.domain": execution.get("domain") or getattr(flow, "domain", None),
+            "execution.workflow_id": execution["workflowId"],
+            "execution.run_id": execution["runId"]}
+
+
+def _call_decider(decider: Callable, schedule: Callable, context: dict) -> None:
+    parameters = inspect.signature(decider).parameters
+    takes_context = "context" in parameters or any(
+        p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
+    if takes_context:
+        decider(schedule=schedule, context=context)
+    else:
+        decider(schedule=schedule)
+
+
+def _describe(error: BaseException) -> str:
+    text = str(error)
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+def _ordered(events: Iterable[dict]) -> list[dict]:
+    """The events in eventId order: SWF gives them ascending, or descending on request."""
+    events = events if isinstance(events, list) else list(events)
+    if len(events) > 1 and events[0]["eventId"] > events[-1]["eventId"]:
+        return events[::-1]
+    return events
+
+
+def __getattr__(name: str) -> Any:
+    # garcon's DeciderWorker lives with the other worker shells; importing it lazily keeps the
+    # decider free of I/O.
+    if name == "DeciderWorker":
+        from garcon.worker import DeciderWorker
+        return DeciderWorker
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,142 @@
+import hashlib
+import types
+
+import pytest
+
+from garcon import activity, runner, task
+
+
+def sync(*tasks):
+    return runner.Sync(*(tasks or [lambda context, activity: None]))
+
+
+def test_create_with_a_client_and_in_the_older_form_without():
+    client = object()
+    with_client = activity.create(client, "dev", "flow", version="2.0")(name="a", run=sync())
+    without = activity.create("dev", "flow")(name="a", tasks=sync())
+    assert (with_client.client, with_client.domain, with_client.version) == (client, "dev", "2.0")
+    assert (without.client, without.domain, without.version) == (None, "dev", "1.0")
+    assert with_client.name == without.name == without.task_list == "flow_a"
+
+
+def test_create_refuses_unknown_options_and_bad_values():
+    create = activity.create("dev", "flow")
+    with pytest.raises(TypeError, match="unknown activity option"):
+        create(name="a", run=sync(), retries=3)
+    with pytest.raises(TypeError, match="needs a name"):
+        create(run=sync())
+    with pytest.raises(runner.RunnerMissing):
+        create(name="a")
+    with pytest.raises(ValueError, match="retry"):
+        create(name="a", run=sync(), retry=-1)
+    with pytest.raises(ValueError, match="must not contain ':'"):
+        create(name="a:b", run=sync())
+
+
+def test_external_activity_takes_its_timeouts_from_options():
+    external = activity.create("dev", "flow")(name="java", external=True, timeout=900,
+                                              heartbeat=60)
+    assert external.external
+    assert external.runner.timeout() == 900 and external.runner.heartbeat() == 60
+    with pytest.raises(ValueError, match="timeout"):
+        activity.create("dev", "flow")(name="java", external=True)
+
+
+def garcon_id(name, values):
+    """The id formula of GARCON_COMPAT.md, written independently of the implementation."""
+    if not values:
+        return f"{name}-1"
+    text = "".join(f"'{key}':'{values[key]}';" for key in sorted(values))
+    return f"{name}-{hashlib.sha1(text.encode('utf-8')).hexdigest()}"
+
+
+def test_generators_combine_as_a_cartesian_product_in_generator_order():
+    def days(context):
+        for day in context["days"]:
+            yield {"generator.day": day}
+
+    def countries(context):
+        for country in ("fr", "us"):
+            yield {"generator.country": country}
+
+    fetch = activity.create("dev", "flow")(name="fetch", generators=[days, countries],
+                                           run=sync())
+    instances = fetch.instances({"days": ["d1", "d2", "d3"]})
+    assert [i.local_context for i in instances] == [
+        {"generator.day": day, "generator.country": country}
+        for day in ("d1", "d2", "d3") for country in ("fr", "us")]
+    assert [i.id for i in instances] == [garcon_id("flow_fetch", i.local_context)
+                                         for i in instances]
+    assert len({i.id for i in instances}) == 6
+
+
+def test_instance_ids_do_not_depend_on_key_order_and_have_a_custom_suffix():
+    values = {"b": 2, "a": "x", "c": None}
+    reordered = dict(reversed(values.items()))
+    assert activity.instance_ids("f_a", [values]) == activity.instance_ids("f_a", [reordered])
+    assert activity.instance_ids("f_a", [values]) == [garcon_id("f_a", values)]
+    assert activity.instance_ids("f_a", [{}], suffix="pay") == ["f_a-1-pay"]
+
+
+def test_input_is_the_declared_keys_and_the_execution_keys():
+    @task.decorate()
+    def work(activity, country_id, empty, zero):
+        return None
+
+    act = activity.create("dev", "flow")(
+        name="a", run=sync(work.fill(country_id="generator.country_id", empty="nothing",
+                                     zero="zero")))
+    instance = activity.ActivityInstance(act, {"generator.country_id": 4}, "id")
+    context = {"other": 1, "zero": 0, "execution.domain": "dev", "execution.workflow_id": "w",
+               "execution.run_id": "r"}
+    assert instance.input(context) == {
+        "generator.country_id": 4, "zero": 0, "execution.domain": "dev",
+        "execution.workflow_id": "w", "execution.run_id": "r"}
+
+
+def test_input_is_the_whole_instance_context_when_a_task_does_not_declare():
+    act = activity.create("dev", "flow")(name="a", run=sync())
+    instance = activity.ActivityInstance(act, {"generator.n": 1}, "id")
+    assert instance.input({"other": 1, "generator.n": 0}) == {"other": 1, "generator.n": 1}
+
+
+def test_timeouts_follow_garcon_formulas():
+    @task.decorate(timeout=120)
+    def work(activity, n):
+        return None
+
+    act = activity.create("dev", "flow")(name="a", run=sync(work.fill(n="n"), work.fill(n="n")),
+                                         schedule_to_start=300)
+    instance = activity.ActivityInstance(act, {}, "id")
+    assert instance.timeouts({}, pool_size=5) == {
+        "heartbeatTimeout": "120", "startToCloseTimeout": "240",
+        "scheduleToStartTimeout": "1500", "scheduleToCloseTimeout": "1740"}
+    huge = instance.timeouts({}, pool_size=10**6)
+    assert huge["scheduleToStartTimeout"] == "31536000"
+
+
+def test_flow_activities_are_found_in_attribute_name_order_once_each():
+    create = activity.create("dev", "flow")
+    b = create(name="b", run=sync())
+    a = create(name="a", run=sync())
+    flow = types.SimpleNamespace(zeta=a, alpha=b, again=a, domain="dev", name="flow")
+    assert activity.find_workflow_activities(flow) == [a, b]
+
+
+def test_custom_decider_state_waits_until_ready():
+    pending = activity.ActivityState("flow_a", ready=False)
+    assert not pending.ready
+    with pytest.raises(activity.ActivityInstanceNotReadyException):
+        pending.wait()
+    with pytest.raises(activity.ActivityInstanceNotReadyException):
+        pending.result  # noqa: B018
+    done = activity.ActivityState("flow_a", ready=True, result={"price": 3})
+    done.wait()
+    assert done.result == {"price": 3}
+
+
+def test_retry_wait_grows_with_backoff():
+    act = activity.create("dev", "flow")(name="a", run=sync(), retry=3, retry_delay=10,
+                                         retry_backoff=2)
+    assert [act.retry_wait(n) for n in (1, 2, 3)] == [10, 20, 40]
+    assert activity.create("dev", "flow")(name="b", run=sync()).retry_wait(1) == 0
