@@ -132,7 +132,7 @@ class DirectClient:
         self._validator = ParamValidator()
         self._client_check = ClientCheck()
         self._model = swf_model()
-        self._timestamps = create_serializer("json")
+        self._timestamps = create_serializer("json", include_validation=False)
         self._parser = create_parser("json")
         reference = _reference_client()
         self.exceptions = reference.exceptions

@@ -292,6 +292,7 @@ def _start_child_workflow_execution(batch: Batch, a: dict[str, Any]) -> None:
     initiated = run.record("StartChildWorkflowExecutionInitiated", attributes)
     if not initiated:
         return
+    child = run.children[initiated] = Child(workflow_id, workflow_type, initiated)
 
     def start_child() -> None:
         # [INF] SWF finds the workflowId in use only when it starts the child, after the
@@ -299,12 +300,11 @@ def _start_child_workflow_execution(batch: Batch, a: dict[str, Any]) -> None:
         if not run.open:
             return
         if (run.domain, workflow_id) in world.open_runs:
+            del run.children[initiated]
             batch.fail("StartChildWorkflowExecutionFailed",
                        {**failure, "cause": "WORKFLOW_ALREADY_RUNNING",
                         "initiatedEventId": initiated})
             return
-        child = Child(workflow_id, workflow_type, initiated)
-        run.children[initiated] = child
         child.run = start_execution(world, run.domain, workflow_id, workflow_type, config,
                                     workflow_input=a.get("input"), tag_list=a.get("tagList"),
                                     parent=run, parent_initiated_event_id=initiated)
