@@ -163,10 +163,14 @@ class DirectClient:
 
     def _error(self, fault: SWFFault, operation_model: Any, request_id: str) -> ClientError:
         data = json.dumps(fault.body()).encode()
-        parsed = self._parser.parse(
-            {"status_code": fault.status, "headers": _headers(request_id, len(data)),
-             "body": data}, operation_model.output_shape)
-        parsed["ResponseMetadata"]["RetryAttempts"] = 0
+        response = {"status_code": fault.status, "headers": _headers(request_id, len(data)),
+                    "body": data}
+        parsed = self._parser.parse(response, operation_model.output_shape)
+        error_shape = self._model.shape_for_error_code(fault.code)
+        if error_shape is not None:  # what botocore's endpoint adds for modeled faults
+            parsed.update(self._parser.parse(response, error_shape))
+        # The wire client makes one attempt only, so botocore marks every error final.
+        parsed["ResponseMetadata"].update(MaxAttemptsReached=True, RetryAttempts=0)
         error_class = self.exceptions.from_code(parsed["Error"]["Code"])
         return error_class(parsed, operation_model.name)
 
