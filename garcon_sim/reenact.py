@@ -296,10 +296,11 @@ class _Driver:
         self.run_id = self.call(event, "StartWorkflowExecution", params).get("runId", "")
 
     def poll_decision(self, event: Event) -> None:
-        a = attributes(event)
-        scheduled = attributes(self.by_id[a["scheduledEventId"]])
-        answer = self._poll_decision_of(self.main_run, event, scheduled["taskList"]["name"],
-                                        a.get("identity"))
+        run = self.main_run
+        if run is None:
+            return
+        answer = self._poll_decision_of(run, event, run.config["taskList"]["name"],
+                                        attributes(event).get("identity"))
         self.decision_token = answer.get("taskToken", "")
 
     def _poll_decision_of(self, run: Execution | None, event: Event, task_list: str,
@@ -339,8 +340,13 @@ class _Driver:
     def poll_activity(self, event: Event) -> None:
         a = attributes(event)
         scheduled_id = a["scheduledEventId"]
-        scheduled = attributes(self.by_id[scheduled_id])
-        params: dict[str, Any] = {"domain": DOMAIN, "taskList": scheduled["taskList"]}
+        scheduled = self.by_id.get(scheduled_id, {})
+        if scheduled.get("eventType") != "ActivityTaskScheduled":
+            self.problems.append(Difference(event["eventId"], "scheduledEventId",
+                                            "an ActivityTaskScheduled event", scheduled_id))
+            return
+        params: dict[str, Any] = {"domain": DOMAIN,
+                                  "taskList": attributes(scheduled)["taskList"]}
         if "identity" in a:
             params["identity"] = a["identity"]
         self.sim.hold_activity_tasks(lambda view: view.scheduledEventId != scheduled_id)

@@ -1,0 +1,102 @@
+"""One loader for every history shape, and a writer whose output is stable to the byte."""
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from garcon_sim import HistoryFormatError, dump_history, load_history
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+RECORDED = SHARED / "swf-histories" / "chain_send_result.json"
+GARCON = SHARED / "garcon-histories" / "country_flow-0.json"
+
+
+def recorded_events() -> list[dict[str, Any]]:
+    return json.loads(RECORDED.read_text())["history"]["events"]
+
+
+def test_a_recorded_file_by_path() -> None:
+    for source in (RECORDED, str(RECORDED)):
+        events = load_history(source)
+        assert [e["eventId"] for e in events] == list(range(1, 18))
+        assert events[0]["eventTimestamp"] == datetime(2017, 3, 25, 12, 33, 45, 378000,
+                                                       tzinfo=timezone.utc)
+        assert events[-1]["eventType"] == "WorkflowExecutionCompleted"
+
+
+def test_a_file_with_events_beside_other_keys() -> None:
+    events = load_history(GARCON)
+    assert len(events) == len(json.loads(GARCON.read_text())["events"])
+
+
+@pytest.mark.parametrize("make", [
+    lambda events: {"events": events},
+    lambda events: events,
+    lambda events: json.dumps({"events": events}),
+    lambda events: json.dumps(events).encode(),
+    lambda events: gzip.compress(json.dumps({"events": events}).encode()),
+    lambda events: json.dumps({"events": events[9:]}) + "\n" + json.dumps({"events": events[:9]}),
+])
+def test_every_accepted_shape_gives_the_same_events(make: Any) -> None:
+    assert load_history(make(recorded_events())) == load_history(RECORDED)
+
+
+def test_gzip_files_and_stdin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    packed = tmp_path / "history.json.gz"
+    packed.write_bytes(gzip.compress(RECORDED.read_bytes()))
+    assert load_history(packed) == load_history(RECORDED)
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(RECORDED.read_bytes())))
+    assert load_history("-") == load_history(RECORDED)
+
+
+def test_iso_timestamps_and_datetimes_are_read_as_utc() -> None:
+    events = recorded_events()[:2]
+    events[0]["eventTimestamp"] = "2017-03-25T13:33:45.378+01:00"
+    events[1]["eventTimestamp"] = datetime(2017, 3, 25, 12, 33, 45, 378000)
+    loaded = load_history(events)
+    assert {e["eventTimestamp"] for e in loaded} == {
+        datetime(2017, 3, 25, 12, 33, 45, 378000, tzinfo=timezone.utc)}
+
+
+def test_dump_writes_the_aws_cli_shape_byte_for_byte() -> None:
+    events = load_history(RECORDED)
+    text = dump_history(events)
+    assert json.loads(text)["events"][0]["eventTimestamp"] == 1490445225.378
+    assert text == dump_history(load_history(text))
+    reordered = [dict(reversed(list(event.items()))) for event in events]
+    assert dump_history(reordered) == text
+    assert load_history(text) == events
+
+
+@pytest.mark.parametrize(("source", "message"), [
+    ("missing.json", "missing.json: no such file"),
+    ('{"events": [}', "<text>: invalid JSON at line 1 column 13"),
+    (b'{"events": []}\n{"events": [1,', "<bytes>: invalid JSON at line 2 column 15"),
+    ({"calls": []}, "not a history because it has no 'events' list (keys: calls)"),
+    ({"events": {}}, "'events' is a dict, not a list"),
+    ([{"eventId": 1, "eventType": "X"}], "event #1 has no eventTimestamp"),
+    ([{"eventId": 1, "eventType": "X", "eventTimestamp": 0},
+      {"eventId": 3, "eventType": "X", "eventTimestamp": 0}],
+     "eventIds not contiguous: eventId 2 is missing (found 3)"),
+    ([{"eventId": 1, "eventType": "X", "eventTimestamp": 0}] * 2,
+     "eventIds not contiguous: eventId 1 appears twice"),
+    ([{"eventId": 1, "eventType": "X", "eventTimestamp": "yesterday"}],
+     "unreadable eventTimestamp 'yesterday'"),
+    (b"\x1f\x8bnot gzip", "<bytes>: not a valid gzip file"),
+    (b"   ", "<bytes>: empty input"),
+    ([], "it has no events"),
+    (42, "cannot read a history from a int"),
+])
+def test_bad_input_gets_one_line_naming_the_problem(source: Any, message: str) -> None:
+    with pytest.raises(HistoryFormatError) as info:
+        load_history(source)
+    assert message in str(info.value)
+    assert "\n" not in str(info.value)
+    assert isinstance(info.value, ValueError)

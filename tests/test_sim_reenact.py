@@ -1,0 +1,113 @@
+"""Histories recorded on Amazon SWF, re-enacted on the simulator: no difference allowed."""
+from __future__ import annotations
+
+import copy
+import json
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from garcon_sim import HistoryFormatError, load_history, reenact
+
+RECORDINGS = Path(__file__).resolve().parents[1].parent / "shared" / "swf-histories"
+WITH_HISTORY = sorted(path for path in RECORDINGS.glob("*.json")
+                      if "history" in json.loads(path.read_text()))
+
+
+def events_of(name: str) -> list[dict[str, Any]]:
+    return copy.deepcopy(json.loads((RECORDINGS / name).read_text())["history"]["events"])
+
+
+def renumber(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    for number, event in enumerate(events, start=1):
+        event["eventId"] = number
+    return events
+
+
+def test_the_recordings_are_there() -> None:
+    assert len(WITH_HISTORY) >= 11
+
+
+@pytest.mark.parametrize("path", WITH_HISTORY, ids=lambda path: path.stem)
+def test_every_recorded_history_reenacts_without_difference(path: Path) -> None:
+    result = reenact(path)
+    assert result.ok, result.report()
+    assert len(result.events) == len(load_history(path))
+    assert result.report().endswith("no difference")
+
+
+def test_a_timer_that_fires_later_than_recorded_is_a_departure() -> None:
+    events = events_of("timer_and_cancel.json")
+    events[5]["timerStartedEventAttributes"]["startToFireTimeout"] = "20"
+    result = reenact({"events": events})
+    assert not result.ok
+    first = result.differences[0]
+    assert (first.event_id, first.what, first.recorded, first.simulated) == (
+        7, "event", "TimerFired", "nothing")
+    assert "event 9: PollForDecisionTask: recorded 'a decision task', simulated 'no task'" in [
+        str(difference) for difference in result.differences]
+    assert "departs at event 7" in str(result)
+
+
+def test_an_event_written_far_from_its_recorded_instant_is_a_departure() -> None:
+    events = events_of("with_replays.json")
+    for event in events[6:]:
+        event["eventTimestamp"] += 5
+    result = reenact(events)
+    assert [(d.event_id, d.what) for d in result.differences] == [(7, "eventTimestamp")]
+    assert reenact(events, tolerance=timedelta(seconds=6)).ok
+
+
+def test_a_missing_decision_task_is_a_departure() -> None:
+    events = events_of("cancel_requested.json")
+    del events[7]  # the DecisionTaskScheduled after WorkflowExecutionCancelRequested
+    for event in events[7:]:
+        attributes = next(value for key, value in event.items() if key.endswith("Attributes"))
+        if attributes.get("scheduledEventId") == 8:
+            attributes["scheduledEventId"] = 7  # still a consistent history, minus one event
+    result = reenact(renumber(events))
+    assert str(result.differences[0]) == (
+        "event 8: eventType: recorded 'DecisionTaskStarted', simulated 'DecisionTaskScheduled'")
+
+
+def test_a_different_reference_is_a_departure() -> None:
+    events = events_of("unrequested_signal.json")
+    events[9]["activityTaskCompletedEventAttributes"]["startedEventId"] = 5
+    result = reenact(events)
+    assert [str(d) for d in result.differences] == [
+        "event 10: ActivityTaskCompleted.startedEventId: recorded 5, simulated 6"]
+
+
+def test_a_history_must_begin_with_its_start() -> None:
+    with pytest.raises(HistoryFormatError, match="WorkflowExecutionStarted"):
+        reenact(renumber(events_of("chain_send_result.json")[1:]))
+
+
+def refused_schedule(cause: str) -> list[dict[str, Any]]:
+    """The first decision of chain_send_result.json, refused by SWF with `cause`."""
+    events = events_of("chain_send_result.json")[:5]
+    scheduled = events[4].pop("activityTaskScheduledEventAttributes")
+    events[4].update(eventType="ScheduleActivityTaskFailed",
+                     scheduleActivityTaskFailedEventAttributes={
+                         "activityType": scheduled["activityType"],
+                         "activityId": scheduled["activityId"], "cause": cause,
+                         "decisionTaskCompletedEventId": 4})
+    events.append({**events[1], "eventId": 6, "eventTimestamp": events[4]["eventTimestamp"]})
+    return events
+
+
+@pytest.mark.parametrize("cause", [
+    "ACTIVITY_TYPE_DOES_NOT_EXIST", "ACTIVITY_TYPE_DEPRECATED", "DEFAULT_TASK_LIST_UNDEFINED",
+    "DEFAULT_START_TO_CLOSE_TIMEOUT_UNDEFINED", "DEFAULT_HEARTBEAT_TIMEOUT_UNDEFINED"])
+def test_refused_decisions_are_reenacted_with_their_cause(cause: str) -> None:
+    result = reenact(refused_schedule(cause))
+    assert result.ok, result.report()
+
+
+def test_a_different_cause_is_a_departure() -> None:
+    result = reenact(refused_schedule("ACTIVITY_ID_ALREADY_IN_USE"))
+    assert [str(d) for d in result.differences] == [
+        "event 5: ScheduleActivityTaskFailed.cause: recorded 'ACTIVITY_ID_ALREADY_IN_USE', "
+        "simulated 'DEFAULT_TASK_LIST_UNDEFINED'"]
