@@ -38,14 +38,14 @@ def seconds_to_millis(value: float | int) -> int:
 class VirtualClock:
     """Millisecond virtual time that moves only when told to.
 
-    `runner(target_millis)` is called on every move; it must apply the deadlines due up to the
-    target (stepping the clock with `_step_to`) and leave the clock at the target.
+    A runner (`drive_with`) is called on every move with the target instant; it must apply the
+    deadlines due up to the target, stepping the clock to each with `step_to`, and finally step
+    to the target itself. Without a runner the clock simply moves.
     """
 
-    def __init__(self, start: datetime = DEFAULT_START,
-                 runner: Callable[[int], None] | None = None) -> None:
+    def __init__(self, start: datetime = DEFAULT_START) -> None:
         self._millis = to_millis(start)
-        self._runner = runner
+        self._runner: Callable[[int], None] | None = None
 
     @property
     def millis(self) -> int:
@@ -70,6 +70,10 @@ class VirtualClock:
             raise ValueError(f"cannot move the clock back from {self.now()} to {when}")
         return self._move_to(target)
 
+    def drive_with(self, runner: Callable[[int], None]) -> None:
+        """Hand every move of the clock to `runner(target_millis)`."""
+        self._runner = runner
+
     def _move_to(self, target: int) -> datetime:
         if self._runner is None:
             self._millis = target
@@ -77,6 +81,6 @@ class VirtualClock:
             self._runner(target)
         return self.now()
 
-    def _step_to(self, millis: int) -> None:
-        """Set the time without running anything: for the runner that applies deadlines."""
+    def step_to(self, millis: int) -> None:
+        """Set the time without running anything: for the runner, as it applies deadlines."""
         self._millis = max(self._millis, millis)

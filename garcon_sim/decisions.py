@@ -69,7 +69,8 @@ class Batch:
         attributes["decisionTaskCompletedEventId"] = self.completed_event_id
         self.run.record(event_type, attributes)
 
-    def done(self, attributes: dict[str, Any], *optional: tuple[str, Any]) -> dict[str, Any]:
+    def event_attributes(self, attributes: dict[str, Any],
+                         *optional: tuple[str, Any]) -> dict[str, Any]:
         """Event attributes: the given ones, the optional ones that are set, the decision id."""
         for key, value in optional:
             if value is not None:
@@ -116,8 +117,9 @@ def _schedule_activity_task(batch: Batch, a: dict[str, Any]) -> None:
         batch.fail("ScheduleActivityTaskFailed", {"activityType": activity_type,
                                                   "activityId": activity_id, "cause": cause})
         return
-    attributes = batch.done({"activityType": activity_type, "activityId": activity_id},
-                            ("input", a.get("input")), ("control", a.get("control")))
+    attributes = batch.event_attributes(
+        {"activityType": activity_type, "activityId": activity_id},
+        ("input", a.get("input")), ("control", a.get("control")))
     attributes.update(resolved)
     schedule_activity(run, attributes)
 
@@ -141,7 +143,7 @@ def _start_timer(batch: Batch, a: dict[str, Any]) -> None:
     if cause is not None:
         batch.fail("StartTimerFailed", {"timerId": timer_id, "cause": cause})
         return
-    start_timer(run, timer_id, batch.done(
+    start_timer(run, timer_id, batch.event_attributes(
         {"timerId": timer_id, "startToFireTimeout": a["startToFireTimeout"]},
         ("control", a.get("control"))))
 
@@ -154,8 +156,8 @@ def _cancel_timer(batch: Batch, a: dict[str, Any]) -> None:
 
 
 def _record_marker(batch: Batch, a: dict[str, Any]) -> None:
-    batch.run.record("MarkerRecorded", batch.done({"markerName": a["markerName"]},
-                                                  ("details", a.get("details"))))
+    batch.run.record("MarkerRecorded", batch.event_attributes(
+        {"markerName": a["markerName"]}, ("details", a.get("details"))))
 
 
 def _schedule_lambda_function(batch: Batch, a: dict[str, Any]) -> None:
@@ -173,7 +175,8 @@ def _close_decision(decision_type: str) -> Callable[[Batch, dict[str, Any]], Non
         if batch.task_was_pending:
             batch.fail(failure, {"cause": "UNHANDLED_DECISION"})
             return
-        batch.run.close(close_event, batch.done({}, *((key, a.get(key)) for key in carried)))
+        carried_values = ((key, a.get(key)) for key in carried)
+        batch.run.close(close_event, batch.event_attributes({}, *carried_values))
 
     return handler
 
@@ -201,8 +204,9 @@ def _continue_as_new(batch: Batch, a: dict[str, Any]) -> None:
         batch.fail(failure, {"cause": cause})
         return
     new_run_id = run.world.ids.run_id()
-    attributes = batch.done({"newExecutionRunId": new_run_id, "workflowType": workflow_type},
-                            ("input", a.get("input")), ("tagList", a.get("tagList")))
+    attributes = batch.event_attributes(
+        {"newExecutionRunId": new_run_id, "workflowType": workflow_type},
+        ("input", a.get("input")), ("tagList", a.get("tagList")))
     attributes.update(config)
     run.close("WorkflowExecutionContinuedAsNew", attributes)
     successor = start_execution(run.world, run.domain, run.workflow_id, workflow_type, config,
@@ -237,7 +241,7 @@ def _external(kind: str) -> Callable[[Batch, dict[str, Any]], None]:
         if kind == "Signal":
             base["signalName"] = a["signalName"]
             optional += (("input", a.get("input")),)
-        initiated = run.record(initiated_type, batch.done(base, *optional))
+        initiated = run.record(initiated_type, batch.event_attributes(base, *optional))
         if initiated:
             batch.later.append(lambda: _deliver(kind, batch, run, initiated, a))
 
@@ -247,10 +251,10 @@ def _external(kind: str) -> Callable[[Batch, dict[str, Any]], None]:
 def _deliver(kind: str, batch: Batch, run: Execution, initiated: int, a: dict[str, Any]) -> None:
     target = find_open_run(run, a["workflowId"], a.get("runId"))
     if target is None:
-        attributes = batch.done({"workflowId": a["workflowId"],
-                                 "cause": "UNKNOWN_EXTERNAL_WORKFLOW_EXECUTION",
-                                 "initiatedEventId": initiated},
-                                ("runId", a.get("runId")), ("control", a.get("control")))
+        attributes = batch.event_attributes(
+            {"workflowId": a["workflowId"], "cause": "UNKNOWN_EXTERNAL_WORKFLOW_EXECUTION",
+             "initiatedEventId": initiated},
+            ("runId", a.get("runId")), ("control", a.get("control")))
         run.record(f"{kind}ExternalWorkflowExecutionFailed", attributes)
         return
     if kind == "Signal":
@@ -285,9 +289,9 @@ def _start_child_workflow_execution(batch: Batch, a: dict[str, Any]) -> None:
         batch.fail("StartChildWorkflowExecutionFailed",
                    {**failure, "cause": cause, "initiatedEventId": 0})
         return
-    attributes = batch.done({"workflowId": workflow_id, "workflowType": workflow_type},
-                            ("control", a.get("control")), ("input", a.get("input")),
-                            ("tagList", a.get("tagList")))
+    attributes = batch.event_attributes(
+        {"workflowId": workflow_id, "workflowType": workflow_type},
+        ("control", a.get("control")), ("input", a.get("input")), ("tagList", a.get("tagList")))
     attributes.update(config)
     initiated = run.record("StartChildWorkflowExecutionInitiated", attributes)
     if not initiated:

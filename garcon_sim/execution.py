@@ -241,7 +241,10 @@ class Execution:
         self._deadlines.clear()
         if world.open_runs.get((self.domain, self.workflow_id)) is self:
             del world.open_runs[(self.domain, self.workflow_id)]
-        policy = attributes.get("childPolicy", self.child_policy)
+        # Only a terminate call may name another policy; a ContinuedAsNew event's childPolicy
+        # is the next run's.
+        policy = (attributes["childPolicy"] if event_type == "WorkflowExecutionTerminated"
+                  else self.child_policy)
         for child in list(self.children.values()):
             apply_child_policy(child.run, policy)
         if self.parent is not None and self.close_status in CHILD_CLOSE_EVENTS:

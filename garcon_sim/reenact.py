@@ -250,7 +250,7 @@ class _Driver:
         return self.problems
 
     def run_events(self) -> list[Event]:
-        run = self.world.runs.get((DOMAIN, WORKFLOW_ID, self.run_id))
+        run = self.main_run
         return list(run.events) if run is not None else []
 
     @property

@@ -69,7 +69,7 @@ class Simulator:
         self.limits = limits
         self.clock = VirtualClock(start_time)
         self.service = SWFService(self.clock, limits, random.Random(seed))
-        self.clock._runner = self.service.world.run_until
+        self.clock.drive_with(self.service.world.run_until)
         self._request_ids = RequestIds()
 
     def client(self) -> BaseClient:

@@ -87,9 +87,9 @@ class World:
     def run_until(self, target: int) -> None:
         """Apply every deadline due up to `target`, each at its own instant, then stop there."""
         while (deadline := self.deadlines.pop_due(target)) is not None:
-            self.clock._step_to(deadline.due)
+            self.clock.step_to(deadline.due)
             deadline.action()
-        self.clock._step_to(target)
+        self.clock.step_to(target)
 
     def issue_page(self, kind: str, position: int, state: Any = None) -> str:
         token = self.ids.page_token()

@@ -42,11 +42,11 @@ def test_due_deadlines_run_in_due_order_ties_by_creation_each_at_its_instant() -
 
     def run_until(target: int) -> None:
         while (deadline := deadlines.pop_due(target)) is not None:
-            clock._step_to(deadline.due)
+            clock.step_to(deadline.due)
             deadline.action()
-        clock._step_to(target)
+        clock.step_to(target)
 
-    clock._runner = run_until
+    clock.drive_with(run_until)
     base = to_millis(START)
     for name, offset in (("c", 30), ("a", 10), ("b", 10), ("never", 20), ("late", 90)):
         deadline = deadlines.add(base + offset, lambda n=name: fired.append((n, clock.now())))
