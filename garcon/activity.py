@@ -247,12 +247,12 @@ def _merged(values: Iterable[Mapping[str, Any]]) -> dict:
 
 def find_workflow_activities(flow: Any) -> list[Activity]:
     """The activities of a flow (its attributes that are activities), in attribute-name order
-    as garcon takes them, each once."""
-    found: dict[int, Activity] = {}
+    as garcon takes them, each type once (a property may make a new object at each access)."""
+    found: dict[str, Activity] = {}
     for attribute in dir(flow):
         value = getattr(flow, attribute, None)
         if isinstance(value, Activity):
-            found.setdefault(id(value), value)
+            found.setdefault(value.name, value)
     return [*found.values()]
 
 

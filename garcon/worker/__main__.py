@@ -1,0 +1,109 @@
+"""`python -m garcon.worker FLOW`: run a flow's decider and activity workers on SWF.
+
+Each activity's task list, and the decider's, is polled in a thread of its own. SIGTERM or
+SIGINT stops the polling: the tasks in hand are finished and answered, then the process exits
+0 (a poll in flight returns first: up to 60 s on SWF). A second signal exits at once.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import socket
+import sys
+import threading
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from garcon.loader import FlowError, load_flow
+from garcon.log import worker_logger
+from garcon.worker.activities import ActivityWorker
+from garcon.worker.client import flow_client, register_flow
+from garcon.worker.deciding import DeciderWorker
+from garcon.worker.polling import serve
+
+PROG = "python -m garcon.worker"
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog=PROG, description="Run a flow's decider and activity workers on Amazon SWF.",
+        epilog="With neither --decider nor --activities, runs the decider and every activity.")
+    parser.add_argument("flow", metavar="FLOW", help="a module (pkg.flows.country), a file "
+                        "(flows/country.py), or either with :attribute for a flow object")
+    parser.add_argument("--decider", action="store_true", help="run the decider")
+    parser.add_argument("--activities", metavar="NAME,...", type=lambda text: [
+        name.strip() for name in text.split(",") if name.strip()],
+        help="run these activities (names as given to create, or full type names)")
+    parser.add_argument("--identity", help="the identity recorded when this worker takes a "
+                        "task (default: host-pid)")
+    parser.add_argument("--region", help="AWS region (default: the usual boto3 way)")
+    parser.add_argument("--endpoint-url", help="SWF endpoint (default: the usual boto3 way, "
+                        "e.g. AWS_ENDPOINT_URL_SWF)")
+    parser.add_argument("--log-level", default="INFO",
+                        choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
+    logging.basicConfig(level=args.log_level,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logger = worker_logger()
+    try:
+        flow = load_flow(args.flow)
+        client = flow_client(flow, args.region, args.endpoint_url)
+        pollers = _pollers(flow, client, args)
+        register_flow(client, flow, logger)
+    except (FlowError, BotoCoreError, ClientError) as error:
+        print(f"{PROG}: error: {error}", file=sys.stderr)
+        return 2
+    stop = threading.Event()
+    _stop_on_signals(stop, logger)
+    threads = [threading.Thread(target=serve, args=(poller, stop), name=poller.name,
+                                daemon=True) for poller in pollers]
+    for thread in threads:
+        thread.start()
+    logger.info("%s: polling %d task list(s) of %s in domain %s", PROG, len(threads),
+                flow.name, flow.domain)
+    while any(thread.is_alive() for thread in threads):
+        stop.wait(0.5)
+        for thread in threads:
+            thread.join(0.1)
+    logger.info("%s: stopped", PROG)
+    return 0
+
+
+def _pollers(flow, client, args: argparse.Namespace) -> list:
+    identity = args.identity or f"{socket.gethostname()}-{os.getpid()}"
+    everything = not args.decider and args.activities is None
+    pollers = []
+    if args.decider or everything:
+        pollers.append(DeciderWorker(flow, register=False, client=client).poller(identity))
+    if args.activities is not None or everything:
+        worker = ActivityWorker(flow, args.activities, client=client)
+        found = {a.name for a in worker.activities} | {
+            a.name.removeprefix(f"{flow.name}_") for a in worker.activities}
+        unknown = sorted(set(args.activities or ()) - found)
+        if unknown:
+            raise FlowError(f"{args.flow} has no activity {', '.join(unknown)} (it has "
+                            f"{', '.join(sorted(a.name for a in worker.activities))})")
+        pollers += [worker.poller(activity, identity) for activity in worker.activities]
+    return pollers
+
+
+def _stop_on_signals(stop: threading.Event, logger: logging.Logger) -> None:
+    def handle(signum: int, frame) -> None:
+        if stop.is_set():
+            os._exit(128 + signum)
+        logger.info("%s: %s received, finishing the tasks in hand",
+                    PROG, signal.Signals(signum).name)
+        stop.set()
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, handle)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

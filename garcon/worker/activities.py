@@ -1,0 +1,162 @@
+"""The activity worker: poll an activity's task list, run its runner, respond."""
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from garcon.activity import Activity, find_workflow_activities
+from garcon.decisions import shorten
+from garcon.limits import SWF_LIMITS, SWFLimits
+from garcon.log import execution_logger, worker_logger
+from garcon.worker.client import flow_client
+from garcon.worker.polling import Backoff, Poller, is_gone, is_transient, report, serve
+
+RESPOND_ATTEMPTS = 5
+"""How often a respond call is tried when SWF is throttling or unavailable."""
+
+
+class ActivityCanceled(Exception):
+    """The workflow asked for the activity to be canceled (seen on a heartbeat)."""
+
+
+class ActivityTaskGone(Exception):
+    """The task timed out or its execution closed (seen on a heartbeat): nobody waits for it."""
+
+
+class ActivityExecution:
+    """What a task receives as `activity`: the attempt it runs in, and its heartbeat."""
+
+    def __init__(self, client: Any, task: dict, activity: Activity, domain: str,
+                 parallel: bool = True):
+        self.client = client
+        self.task_token = task["taskToken"]
+        self.activity_id = task["activityId"]
+        self.workflow_id = task["workflowExecution"]["workflowId"]
+        self.run_id = task["workflowExecution"]["runId"]
+        self.domain = domain
+        self.activity = activity
+        self.context = json.loads(task.get("input") or "{}")
+        self.parallel = parallel
+        """False in the simulator: Async runners then run their tasks in order, in one thread."""
+        self.logger = execution_logger(domain, self.workflow_id, self.run_id)
+
+    def heartbeat(self, details: str | None = None) -> None:
+        """Tell SWF the attempt is alive. Raises ActivityCanceled when the workflow asked for
+        a cancel, ActivityTaskGone when the attempt is over for SWF (timed out, closed)."""
+        request = {"taskToken": self.task_token}
+        if details is not None:
+            request["details"] = details
+        try:
+            answer = self.client.record_activity_task_heartbeat(**request)
+        except Exception as error:
+            if is_gone(error):
+                raise ActivityTaskGone(str(error)) from error
+            raise
+        if answer.get("cancelRequested"):
+            raise ActivityCanceled(self.activity_id)
+
+
+class ActivityWorker:
+    """Runs a flow's activities (all, or those named): `run()` polls each task list in a
+    thread of its own (garcon's API); the command loop and the simulator harness call `poll`
+    and `execute`."""
+
+    def __init__(self, flow: Any, activities: Iterable[str] | None = None, *, client: Any = None,
+                 limits: SWFLimits = SWF_LIMITS, logger: logging.Logger | None = None,
+                 sleep: Callable[[float], Any] = time.sleep):
+        self.flow = flow
+        self.sleep = sleep
+        """How to wait between two tries of a respond call (the simulator's is virtual)."""
+        self.domain = flow.domain
+        self.client = client if client is not None else flow_client(flow)
+        self.limits = limits
+        self.logger = logger or worker_logger()
+        wanted = None if activities is None else set(activities)
+        self.activities = [a for a in find_workflow_activities(flow) if not a.external and (
+            wanted is None or a.name in wanted or a.name.removeprefix(f"{flow.name}_") in wanted)]
+
+    def run(self, stop: threading.Event | None = None, identity: str | None = None) -> None:
+        """Poll every activity's task list, each in a thread, until `stop` is set (never, by
+        default, as in garcon)."""
+        stop = stop or threading.Event()
+        threads = [threading.Thread(target=serve, args=(self.poller(activity, identity), stop),
+                                    name=activity.name, daemon=True)
+                   for activity in self.activities]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    def poller(self, activity: Activity, identity: str | None = None) -> Poller:
+        """Polls the activity's task list once and runs the task it gets, when called."""
+        def step() -> None:
+            task = self.poll(activity, identity)
+            if task is not None:
+                self.execute(activity, task)
+
+        return Poller(step, name=f"activity worker of {activity.name}", logger=self.logger,
+                      on_exception=activity.on_exception, actor=activity)
+
+    def poll(self, activity: Activity, identity: str | None = None) -> dict | None:
+        request: dict[str, Any] = {"domain": self.domain, "taskList": {"name": activity.task_list}}
+        if identity:
+            request["identity"] = identity
+        task = self.client.poll_for_activity_task(**request)
+        return task if task.get("taskToken") else None
+
+    def execute(self, activity: Activity, task: dict, *, parallel: bool = True) -> str:
+        """Run one attempt and respond: completed, failed (the exception), canceled (asked on a
+        heartbeat), or nothing when the task is gone. Returns that outcome."""
+        execution = ActivityExecution(self.client, task, activity, self.domain, parallel)
+        began = time.monotonic()
+        outcome, respond, request = self._run(activity, execution)
+        if respond is not None and not self._respond(respond, taskToken=execution.task_token,
+                                                     **request):
+            outcome = "gone"
+        execution.logger.info("%s: %s in %.2f s", execution.activity_id, outcome,
+                              time.monotonic() - began)
+        return outcome
+
+    def _run(self, activity: Activity, execution: ActivityExecution):
+        client, limits = self.client, self.limits
+        try:
+            result = activity.runner.execute(execution, execution.context)
+            payload = json.dumps(result or {})
+        except ActivityCanceled:
+            return "canceled", client.respond_activity_task_canceled, {}
+        except ActivityTaskGone as gone:
+            execution.logger.warning("%s: %s", execution.activity_id, gone)
+            return "gone", None, {}
+        except Exception as error:
+            report(activity.on_exception, activity, error, execution.logger)
+            text = str(error)
+            reason = f"{type(error).__name__}: {text}" if text else type(error).__name__
+            return "failed", client.respond_activity_task_failed, {
+                "reason": shorten(reason, limits.reason),
+                "details": shorten(traceback.format_exc(), limits.data)}
+        if len(payload) > limits.data:
+            return "failed", client.respond_activity_task_failed, {
+                "reason": shorten(f"the result of {execution.activity_id} is {len(payload):,} "
+                                  f"characters, over SWF's {limits.data:,}", limits.reason)}
+        return "completed", client.respond_activity_task_completed, {"result": payload}
+
+    def _respond(self, call, **request) -> bool:
+        """Send the answer, trying again while SWF throttles; False when the task is gone."""
+        backoff = Backoff()
+        for attempt in range(1, RESPOND_ATTEMPTS + 1):
+            try:
+                call(**request)
+                return True
+            except Exception as error:
+                if is_gone(error):
+                    self.logger.warning("activity task gone before its answer: %s", error)
+                    return False
+                if not is_transient(error) or attempt == RESPOND_ATTEMPTS:
+                    raise
+                self.sleep(backoff.next_delay())
+        return False

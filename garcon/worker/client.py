@@ -1,0 +1,64 @@
+"""The boto3 SWF client a worker uses, and registering a flow with SWF."""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from garcon.activity import find_workflow_activities
+from garcon.limits import SWF_LIMITS
+from garcon.worker.polling import error_code
+
+CLIENT_CONFIG = Config(
+    retries={"mode": "standard", "max_attempts": 5},
+    # SWF holds a poll for up to 60 s; AWS advises a socket timeout of at least 70 s.
+    read_timeout=70, connect_timeout=10)
+
+ALREADY_EXISTS = frozenset({"DomainAlreadyExistsFault", "TypeAlreadyExistsFault"})
+
+
+def make_client(region: str | None = None, endpoint_url: str | None = None) -> Any:
+    """A boto3 SWF client: credentials, region and endpoint the usual boto3 way (environment,
+    profile, AWS_ENDPOINT_URL_SWF), unless given here; botocore's standard retries."""
+    return boto3.client("swf", region_name=region, endpoint_url=endpoint_url,
+                        config=CLIENT_CONFIG)
+
+
+def flow_client(flow: Any, region: str | None = None, endpoint_url: str | None = None) -> Any:
+    """The flow's own client (or one of its activities'), unless a region or an endpoint is
+    asked for; otherwise a new one."""
+    if region is None and endpoint_url is None:
+        own = getattr(flow, "client", None) or next(
+            (a.client for a in find_workflow_activities(flow) if a.client is not None), None)
+        if own is not None:
+            return own
+    return make_client(region, endpoint_url)
+
+
+def register_flow(client: Any, flow: Any, logger: logging.Logger | None = None) -> None:
+    """Register the domain, the workflow type and every activity type, tolerating those that
+    exist already. The workflow type's defaults let an execution start with its type alone."""
+    logger = logger or logging.getLogger("garcon.worker")
+    domain, version = flow.domain, getattr(flow, "version", "1.0")
+    calls = [
+        (client.register_domain, {
+            "name": domain,
+            "workflowExecutionRetentionPeriodInDays": str(SWF_LIMITS.retention_days)}),
+        (client.register_workflow_type, {
+            "domain": domain, "name": flow.name, "version": version,
+            "defaultTaskList": {"name": flow.name}, "defaultChildPolicy": "TERMINATE",
+            "defaultTaskStartToCloseTimeout": "300",
+            "defaultExecutionStartToCloseTimeout": str(SWF_LIMITS.longest_timeout_seconds)})]
+    calls += [(client.register_activity_type, {
+        "domain": domain, "name": activity.name, "version": activity.version,
+        "defaultTaskList": {"name": activity.task_list}})
+        for activity in find_workflow_activities(flow)]
+    for call, arguments in calls:
+        try:
+            call(**arguments)
+        except Exception as error:
+            if error_code(error) not in ALREADY_EXISTS:
+                raise
+            logger.debug("%s %s already exists", call.__name__, arguments.get("name"))

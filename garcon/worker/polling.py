@@ -1,0 +1,104 @@
+"""Keeping a worker alive: which errors are passing, how long to back off, the poll loop."""
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
+
+THROTTLING_CODES = frozenset({"ThrottlingException", "Throttling", "ThrottledException",
+                              "RequestLimitExceeded", "TooManyRequestsException"})
+
+
+def error_code(error: BaseException) -> str | None:
+    return error.response.get("Error", {}).get("Code") if isinstance(error, ClientError) else None
+
+
+def is_transient(error: BaseException) -> bool:
+    """Throttling, a 5xx answer, or no answer at all: worth trying again later."""
+    if isinstance(error, (ConnectionError, HTTPClientError)):
+        return True
+    if isinstance(error, ClientError):
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        return error_code(error) in THROTTLING_CODES or status >= 500
+    return False
+
+
+def is_gone(error: BaseException) -> bool:
+    """The task timed out, or its execution closed: its token is no longer known."""
+    return error_code(error) == "UnknownResourceFault"
+
+
+class Backoff:
+    """Exponential backoff with full jitter: a random wait up to base x 2^n seconds, capped."""
+
+    def __init__(self, base: float = 1.0, cap: float = 60.0, rng: random.Random | None = None):
+        self.base = base
+        self.cap = cap
+        self.failures = 0
+        self._rng = rng or random.Random()
+
+    def next_delay(self) -> float:
+        delay = self._rng.uniform(0, min(self.cap, self.base * 2 ** self.failures))
+        self.failures += 1
+        return delay
+
+    def reset(self) -> None:
+        self.failures = 0
+
+
+def report(on_exception: Callable | None, actor: Any, error: BaseException,
+           logger: logging.Logger) -> None:
+    """Hand an error to the flow's `on_exception(actor, error)`, which must not kill us."""
+    if on_exception is None:
+        return
+    try:
+        on_exception(actor, error)
+    except Exception:
+        logger.exception("on_exception raised while handling %r", error)
+
+
+class Poller:
+    """One step of a worker at a time (poll, and handle what came), surviving its errors.
+
+    Calling it runs the step and returns how long to wait before the next one: 0 after a
+    success; after an error, a backoff (logged at WARNING when the error is passing, at ERROR
+    otherwise, and reported to `on_exception`). The production loop waits on a clock, the
+    simulator's harness on its virtual one.
+    """
+
+    def __init__(self, step: Callable[[], Any], *, name: str, logger: logging.Logger,
+                 on_exception: Callable | None = None, actor: Any = None,
+                 backoff: Backoff | None = None):
+        self.step = step
+        self.name = name
+        self.logger = logger
+        self.on_exception = on_exception
+        self.actor = actor
+        self.backoff = backoff or Backoff()
+
+    def __call__(self) -> float:
+        try:
+            self.step()
+        except Exception as error:
+            delay = self.backoff.next_delay()
+            if is_transient(error):
+                self.logger.warning("%s: %s; trying again in %.1f s", self.name, error, delay)
+            else:
+                self.logger.error("%s: %s; trying again in %.1f s", self.name, error, delay,
+                                  exc_info=True)
+            report(self.on_exception, self.actor, error, self.logger)
+            return delay
+        self.backoff.reset()
+        return 0.0
+
+
+def serve(poller: Poller, stop: threading.Event) -> None:
+    """Run `poller` until `stop` is set, waiting out its backoffs (a stop cuts a wait short)."""
+    while not stop.is_set():
+        delay = poller()
+        if delay:
+            stop.wait(delay)

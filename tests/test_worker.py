@@ -1,0 +1,266 @@
+"""The worker shells, against the simulator's genuine boto3 client (an in-process SWF)."""
+import json
+import logging
+import types
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from garcon import activity, runner, task
+from garcon.limits import SWFLimits
+from garcon.worker import ActivityWorker, DeciderWorker, register_flow
+from garcon_sim import Simulator
+from tests.flows import fan_out
+
+
+@pytest.fixture
+def sim():
+    return Simulator(seed=1)
+
+
+@pytest.fixture
+def swf(sim):
+    return sim.client()
+
+
+def start(swf, flow, workflow_id="wf-1", input=None):
+    return swf.start_workflow_execution(
+        domain=flow.domain, workflowId=workflow_id, input=json.dumps(input or {}),
+        workflowType={"name": flow.name, "version": "1.0"})["runId"]
+
+
+def history(swf, flow, run_id, workflow_id="wf-1"):
+    pages, token = [], None
+    while True:
+        page = swf.get_workflow_execution_history(
+            domain=flow.domain, execution={"workflowId": workflow_id, "runId": run_id},
+            **({"nextPageToken": token} if token else {}))
+        pages += page["events"]
+        token = page.get("nextPageToken")
+        if not token:
+            return pages
+
+
+def types_of(events):
+    return [e["eventType"] for e in events]
+
+
+def test_registration_tolerates_what_exists_and_lets_a_bare_start_work(swf):
+    flow = fan_out(2)
+    register_flow(swf, flow)
+    register_flow(swf, flow)
+    run_id = start(swf, flow)
+    assert run_id
+    names = {t["activityType"]["name"] for t in swf.list_activity_types(
+        domain="dev", registrationStatus="REGISTERED")["typeInfos"]}
+    assert names == {"flow_setup", "flow_work", "flow_report"}
+
+
+def test_a_flow_runs_to_completion_through_the_workers(swf):
+    flow = fan_out(3)
+    decider = DeciderWorker(flow, client=swf)
+    worker = ActivityWorker(flow, client=swf)
+    run_id = start(swf, flow)
+    for _ in range(50):
+        task = decider.poll("decider-1")
+        if task:
+            decider.answer(task)
+        for current in worker.activities:
+            got = worker.poll(current, "worker-1")
+            if got:
+                assert worker.execute(current, got) == "completed"
+    events = history(swf, flow, run_id)
+    assert types_of(events)[-1] == "WorkflowExecutionCompleted"
+    started = [e for e in events if e["eventType"] == "ActivityTaskStarted"]
+    assert {e["activityTaskStartedEventAttributes"]["identity"] for e in started} == {"worker-1"}
+
+
+def test_the_decider_pages_through_the_whole_history(swf):
+    flow = fan_out(12)
+    decider = DeciderWorker(flow, client=swf, limits=SWFLimits(page_size=5))
+    worker = ActivityWorker(flow, client=swf)
+    run_id = start(swf, flow)
+    decider.answer(decider.poll())
+    worker.execute(flow.setup, worker.poll(flow.setup))
+    decider.answer(decider.poll())
+    for _ in range(12):
+        worker.execute(flow.work, worker.poll(flow.work))
+    task = decider.poll()
+    assert len(task["events"]) == len(history(swf, flow, run_id)) > 30
+    assert [e["eventId"] for e in task["events"]] == list(range(1, len(task["events"]) + 1))
+    report = decider.answer(task)
+    assert report.decisions[0]["scheduleActivityTaskDecisionAttributes"]["activityId"] == (
+        "flow_report-1")
+
+
+def test_an_empty_poll_is_none_and_the_loop_polls_again(swf):
+    flow = fan_out(1)
+    decider = DeciderWorker(flow, client=swf)
+    assert decider.poll() is None
+    assert decider.poller()() == 0.0
+
+
+def test_throttling_backs_off_with_a_warning_and_reaches_on_exception(sim, swf, caplog):
+    flow = fan_out(1)
+    seen = []
+    flow.on_exception = lambda actor, error: seen.append((actor, error))
+    decider = DeciderWorker(flow, client=swf)
+    run_id = start(swf, flow)
+    sim.throttle("PollForDecisionTask", 2)
+    poller = decider.poller()
+    with caplog.at_level(logging.WARNING, logger="garcon.worker"):
+        first, second, third = poller(), poller(), poller()
+    assert 0 <= first <= 1 and 0 <= second <= 2 and third == 0.0
+    assert [r.levelname for r in caplog.records] == ["WARNING", "WARNING"]
+    assert "ThrottlingException" in caplog.records[0].getMessage()
+    assert [actor for actor, _ in seen] == [decider, decider]
+    assert types_of(history(swf, flow, run_id))[-1] == "ActivityTaskScheduled"
+
+
+def test_connection_errors_back_off_without_killing_the_worker(caplog):
+    unreachable = boto3.client("swf", region_name="us-east-1", endpoint_url="http://127.0.0.1:9",
+                               aws_access_key_id="x", aws_secret_access_key="x",
+                               config=Config(retries={"total_max_attempts": 1},
+                                             connect_timeout=1))
+    decider = DeciderWorker(fan_out(1), register=False, client=unreachable)
+    poller = decider.poller()
+    with caplog.at_level(logging.WARNING, logger="garcon.worker"):
+        delays = [poller() for _ in range(3)]
+    assert all(delay >= 0 for delay in delays) and len(caplog.records) == 3
+    assert poller.backoff.failures == 3
+    assert all(r.levelname == "WARNING" for r in caplog.records)
+
+
+def test_an_answer_to_a_task_gone_is_logged_and_the_worker_goes_on(sim, swf, caplog):
+    flow = fan_out(1)
+    decider = DeciderWorker(flow, client=swf)
+    start(swf, flow)
+    task = decider.poll()
+    sim.clock.advance(seconds=301)  # past the decision task's start-to-close timeout
+    with caplog.at_level(logging.WARNING, logger="garcon.worker"):
+        decider.answer(task)
+    assert "gone" in caplog.text
+    assert decider.poll() is not None  # SWF scheduled a new decision task
+
+
+@task.decorate()
+def explode(activity, n):
+    raise ValueError(f"bad value {n} " + "x" * 300)
+
+
+def test_a_task_that_raises_fails_the_attempt_with_reason_and_traceback(swf):
+    create = activity.create("dev", "flow")
+    flow = types.SimpleNamespace(domain="dev", name="flow", boom=create(
+        name="boom", run=runner.Sync(explode.fill(n="n"))))
+    errors = []
+    flow.boom.on_exception = lambda actor, error: errors.append(error)
+    decider, worker = DeciderWorker(flow, client=swf), ActivityWorker(flow, client=swf)
+    run_id = start(swf, flow, input={"n": 7})
+    decider.answer(decider.poll())
+    assert worker.execute(flow.boom, worker.poll(flow.boom)) == "failed"
+    failed = [e for e in history(swf, flow, run_id) if e["eventType"] == "ActivityTaskFailed"]
+    attributes = failed[0]["activityTaskFailedEventAttributes"]
+    assert attributes["reason"].startswith("ValueError: bad value 7 ")
+    assert len(attributes["reason"]) == 256
+    assert "Traceback (most recent call last)" in attributes["details"]
+    assert "in explode" in attributes["details"]
+    assert isinstance(errors[0], ValueError)
+
+
+def test_a_result_over_the_limit_fails_the_attempt_with_a_clear_reason(swf):
+    create = activity.create("dev", "flow")
+    flow = types.SimpleNamespace(domain="dev", name="flow", big=create(
+        name="big", run=runner.Sync(lambda context, activity: {"blob": "x" * 40_000})))
+    decider, worker = DeciderWorker(flow, client=swf), ActivityWorker(flow, client=swf)
+    run_id = start(swf, flow)
+    decider.answer(decider.poll())
+    assert worker.execute(flow.big, worker.poll(flow.big)) == "failed"
+    failed = [e for e in history(swf, flow, run_id) if e["eventType"] == "ActivityTaskFailed"]
+    reason = failed[0]["activityTaskFailedEventAttributes"]["reason"]
+    assert reason == "the result of flow_big-1 is 40,012 characters, over SWF's 32,768"
+
+
+def test_heartbeats_run_between_tasks_and_a_cancel_request_cancels(swf):
+    """The first task has the workflow cancel the attempt; the heartbeat before the second
+    task sees it, and the worker answers canceled without running the second."""
+    ran = []
+    create = activity.create("dev", "flow")
+
+    def ask_cancel(context, activity):
+        ran.append("first")
+        swf.signal_workflow_execution(domain="dev", workflowId="wf-1", signalName="stop")
+        got = swf.poll_for_decision_task(domain="dev", taskList={"name": "flow"})
+        swf.respond_decision_task_completed(taskToken=got["taskToken"], decisions=[{
+            "decisionType": "RequestCancelActivityTask",
+            "requestCancelActivityTaskDecisionAttributes": {"activityId": "flow_slow-1"}}])
+
+    flow = types.SimpleNamespace(domain="dev", name="flow", slow=create(
+        name="slow", run=runner.Sync(ask_cancel, lambda context, activity: ran.append("2nd"))))
+    decider, worker = DeciderWorker(flow, client=swf), ActivityWorker(flow, client=swf)
+    run_id = start(swf, flow)
+    decider.answer(decider.poll())
+    assert worker.execute(flow.slow, worker.poll(flow.slow)) == "canceled"
+    assert ran == ["first"]
+    assert "ActivityTaskCanceled" in types_of(history(swf, flow, run_id))
+
+
+def test_a_task_gone_mid_attempt_is_dropped_without_an_answer(sim, swf):
+    create = activity.create("dev", "flow")
+    flow = types.SimpleNamespace(domain="dev", name="flow", slow=create(
+        name="slow", run=runner.Sync(lambda context, activity: sim.clock.advance(seconds=700),
+                                     lambda context, activity: None)))
+    decider, worker = DeciderWorker(flow, client=swf), ActivityWorker(flow, client=swf)
+    run_id = start(swf, flow)
+    decider.answer(decider.poll())
+    assert worker.execute(flow.slow, worker.poll(flow.slow)) == "gone"
+    assert "ActivityTaskTimedOut" in types_of(history(swf, flow, run_id))
+
+
+def test_an_activity_logs_under_its_execution_name(swf, caplog):
+    create = activity.create("dev", "flow")
+    flow = types.SimpleNamespace(domain="dev", name="flow", talk=create(
+        name="talk", run=runner.Sync(lambda context, activity: activity.logger.info("hello"))))
+    decider, worker = DeciderWorker(flow, client=swf), ActivityWorker(flow, client=swf)
+    run_id = start(swf, flow)
+    decider.answer(decider.poll())
+    with caplog.at_level(logging.INFO):
+        worker.execute(flow.talk, worker.poll(flow.talk))
+    names = {r.name for r in caplog.records if r.getMessage() == "hello"}
+    assert names == {f"garcon.dev.wf-1.{run_id}"}
+    attempt_lines = [r for r in caplog.records if "completed in" in r.getMessage()]
+    assert attempt_lines and attempt_lines[0].name == f"garcon.dev.wf-1.{run_id}"
+
+
+def test_decisions_are_logged_one_line_each(swf, caplog):
+    flow = fan_out(2)
+    decider = DeciderWorker(flow, client=swf)
+    run_id = start(swf, flow)
+    with caplog.at_level(logging.INFO, logger="garcon.worker"):
+        decider.answer(decider.poll())
+    assert [r.getMessage() for r in caplog.records] == [
+        f"wf-1 {run_id}: 1 x ScheduleActivityTask"]
+
+
+def test_activity_worker_selects_activities_by_name(swf):
+    flow = fan_out(1)
+    assert [a.name for a in ActivityWorker(flow, ["work", "flow_report"], client=swf)
+            .activities] == ["flow_report", "flow_work"]
+
+
+def test_respond_is_tried_again_while_throttled(sim, swf):
+    flow = fan_out(1)
+    waits = []
+    decider = DeciderWorker(flow, client=swf)
+    worker = ActivityWorker(flow, client=swf, sleep=waits.append)
+    run_id = start(swf, flow)
+    decider.answer(decider.poll())
+    sim.throttle("RespondActivityTaskCompleted", 2)
+    assert worker.execute(flow.setup, worker.poll(flow.setup)) == "completed"
+    assert len(waits) == 2
+    assert "ActivityTaskCompleted" in types_of(history(swf, flow, run_id))
+    with pytest.raises(ClientError):
+        sim.throttle("RespondActivityTaskCompleted", 10)
+        decider.answer(decider.poll())
+        worker.execute(flow.work, worker.poll(flow.work))
