@@ -123,6 +123,26 @@ def _copy(value: Any) -> Any:
     return value
 
 
+def _copy_event(event: dict[str, Any]) -> dict[str, Any]:
+    """A deep copy of one history event, the bulk of most answers, without recursion: its
+    attributes hold strings, numbers, flat objects (taskList, workflowType, ...) and tagList."""
+    copied = {}
+    for key, value in event.items():
+        if type(value) is dict:
+            value = {name: (item.copy() if type(item) is dict else
+                            list(item) if type(item) is list else item)
+                     for name, item in value.items()}
+        copied[key] = value
+    return copied
+
+
+def _copy_answer(answer: dict[str, Any]) -> dict[str, Any]:
+    copied = {key: _copy(value) for key, value in answer.items() if key != "events"}
+    if "events" in answer:
+        copied["events"] = [_copy_event(event) for event in answer["events"]]
+    return copied
+
+
 class DirectClient:
     """boto3's swf client API answered by the simulator without any serialisation."""
 
@@ -153,7 +173,7 @@ class DirectClient:
             answer = self._service.call(operation, _copy(params))
         except SWFFault as fault:
             raise self._error(fault, operation_model, request_id) from None
-        result = _copy(answer)
+        result = _copy_answer(answer)
         result["ResponseMetadata"] = self._metadata(request_id, 200, 0)
         return result
 

@@ -96,22 +96,21 @@ class RequestValidator:
         return getattr(self._limits, field) if field else shape.metadata.get("max")
 
     def _structure(self, shape: StructureShape) -> Check | None:
-        required = frozenset(shape.required_members)
-        members = [(name, self._compile(sub, name), name in required)
-                   for name, sub in shape.members.items()]
-        members = [m for m in members if m[1] is not None or m[2]]
-        if not members:
+        required = tuple(shape.required_members)
+        members = {name: self._compile(sub, name) for name, sub in shape.members.items()}
+        members = {name: check for name, check in members.items() if check is not None}
+        if not members and not required:
             return None
 
         def check(value: Any, path: str, problems: Problems) -> None:
             if not isinstance(value, dict):
                 return
-            for name, sub, is_required in members:
-                item = value.get(name)
-                if item is None:
-                    if is_required:
-                        problems.append((None, _join(path, name), "Member must not be null"))
-                elif sub is not None:
+            for name in required:
+                if value.get(name) is None:
+                    problems.append((None, _join(path, name), "Member must not be null"))
+            for name, item in value.items():  # only what is there: most members are not
+                sub = members.get(name)
+                if sub is not None and item is not None:
                     sub(item, _join(path, name), problems)
 
         return check
