@@ -80,11 +80,12 @@ class Batch:
 
 
 def apply_decisions(run: Execution, registry: Registry, task: DecisionTask,
-                    execution_context: str | None, decisions: list[dict[str, Any]]) -> None:
+                    response: dict[str, Any]) -> None:
+    """Apply a RespondDecisionTaskCompleted request (already checked) to the run."""
     batch = Batch(run, registry, 0, run.scheduled_decision is not None)
     run.begin_batch()
-    batch.completed_event_id = run.complete_decision_task(task, execution_context)
-    for decision in decisions:
+    batch.completed_event_id = run.complete_decision_task(task, response)
+    for decision in response.get("decisions") or []:
         if not run.open:
             break
         decision_type = decision["decisionType"]

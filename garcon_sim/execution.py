@@ -79,6 +79,8 @@ class Execution:
         self.latest_context: str | None = None
         self.latest_activity_at = None
         self.cancel_requested = False
+        self.task_list_override: tuple[dict[str, str], str] | None = None
+        """(taskList, scheduleToStartTimeout) a decider chose for the next decision tasks."""
         self._deadlines: list[Deadline] = []
         self._batching = False
         self._decision_wanted = False
@@ -129,30 +131,44 @@ class Execution:
 
     def schedule_decision_task(self) -> None:
         config = self.config
-        attributes = {"taskList": config["taskList"],
+        task_list, schedule_to_start = self.task_list_override or (config["taskList"], NONE)
+        attributes = {"taskList": task_list,
                       "startToCloseTimeout": config["taskStartToCloseTimeout"],
-                      "scheduleToStartTimeout": NONE}
+                      "scheduleToStartTimeout": schedule_to_start}
         if "taskPriority" in config:
             attributes["taskPriority"] = config["taskPriority"]
         event_id = self.record("DecisionTaskScheduled", attributes)
         if event_id:
-            self.scheduled_decision = DecisionTask(self, event_id,
-                                                   config["taskStartToCloseTimeout"])
+            task = DecisionTask(self, event_id, task_list["name"],
+                                config["taskStartToCloseTimeout"])
+            task.deadline = self.after(schedule_to_start,
+                                       lambda: self._time_out_scheduled_decision_task(task))
+            self.scheduled_decision = task
             self._release_decision_task()
+
+    def _time_out_scheduled_decision_task(self, task: DecisionTask) -> None:
+        """Nobody took it from the override task list in time: back to the run's own list."""
+        self.task_list_override = None
+        self.scheduled_decision = None
+        self.record("DecisionTaskTimedOut", {"timeoutType": "SCHEDULE_TO_START",
+                                             "scheduledEventId": task.scheduled_event_id,
+                                             "startedEventId": 0})
 
     def _release_decision_task(self) -> None:
         """Hand the scheduled decision task to pollers once no other one is started."""
         task = self.scheduled_decision
         if task is not None and self.started_decision is None and not task.queued:
             task.queued = True
-            self.world.decision_queues.push((self.domain, self.config["taskList"]["name"]),
-                                            task, int(self.config.get("taskPriority", 0)))
+            self.world.decision_queues.push((self.domain, task.task_list), task,
+                                            int(self.config.get("taskPriority", 0)))
 
     def start_decision_task(self, task: DecisionTask, identity: str | None) -> bool:
         attributes: dict[str, Any] = {"scheduledEventId": task.scheduled_event_id}
         if identity is not None:
             attributes["identity"] = identity
         self.scheduled_decision = None
+        if task.deadline is not None:
+            task.deadline.cancel()
         event_id = self.record("DecisionTaskStarted", attributes)
         if not event_id:
             return False
@@ -162,18 +178,31 @@ class Execution:
         self.started_decision = task
         return True
 
-    def complete_decision_task(self, task: DecisionTask, execution_context: str | None) -> int:
+    def complete_decision_task(self, task: DecisionTask, response: dict[str, Any]) -> int:
+        """DecisionTaskCompleted for a decider's response (its decisions are not applied here).
+
+        A response may send the next decision tasks to another task list, for a while
+        (`taskListScheduleToStartTimeout`) or for good.
+        """
         self._end_decision_task(task)
         self.previous_started_event_id = task.started_event_id
         attributes: dict[str, Any] = {"scheduledEventId": task.scheduled_event_id,
                                       "startedEventId": task.started_event_id}
-        if execution_context is not None:
-            attributes["executionContext"] = execution_context
-            self.latest_context = execution_context
+        for key in ("executionContext", "taskList", "taskListScheduleToStartTimeout"):
+            if response.get(key) is not None:
+                attributes[key] = response[key]
+        if "executionContext" in attributes:
+            self.latest_context = attributes["executionContext"]
+        if "taskList" in attributes:
+            self.task_list_override = (attributes["taskList"],
+                                       attributes.get("taskListScheduleToStartTimeout", NONE))
         return self.record("DecisionTaskCompleted", attributes)
 
     def time_out_decision_task(self, task: DecisionTask) -> None:
         self._end_decision_task(task)
+        if (self.task_list_override is not None
+                and task.task_list == self.task_list_override[0]["name"]):
+            self.task_list_override = None  # [DOC] a timeout on the override list reverts it
         self.record("DecisionTaskTimedOut", {"timeoutType": "START_TO_CLOSE",
                                              "scheduledEventId": task.scheduled_event_id,
                                              "startedEventId": task.started_event_id})

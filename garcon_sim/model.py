@@ -47,11 +47,13 @@ class TypeRecord:
 class DecisionTask:
     run: Execution
     scheduled_event_id: int
+    task_list: str
     start_to_close: str
     started_event_id: int = 0
     queued: bool = False
     token: str | None = None
     deadline: Deadline | None = None
+    """Its start-to-close deadline once started; before that, its schedule-to-start one."""
 
 
 SCHEDULED, STARTED, CLOSED = "SCHEDULED", "STARTED", "CLOSED"

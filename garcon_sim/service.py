@@ -16,8 +16,7 @@ draws randomness other than the world's seeded ids.
 Parameters and answers use SWF's JSON names; timestamps are aware datetimes inside, and the
 clients turn them into what boto3 returns. Left out: throttling buckets (only the `throttle`
 hook raises ThrottlingException), IAM (OperationNotPermittedFault never happens), Lambda tasks
-(ScheduleLambdaFunction always fails), the 2023 decision task-list override, and the open
-executions quota per domain.
+(ScheduleLambdaFunction always fails) and the open executions quota per domain.
 """
 from __future__ import annotations
 
@@ -297,9 +296,8 @@ class SWFService:
 
     def respond_decision_task_completed(self, p: Params) -> dict[str, Any]:
         task = self._decision_task(p["taskToken"])
-        decisions = p.get("decisions") or []
-        check_decisions(decisions)
-        apply_decisions(task.run, self.registry, task, p.get("executionContext"), decisions)
+        check_decisions(p.get("decisions") or [])
+        apply_decisions(task.run, self.registry, task, p)
         return {}
 
     def count_pending_decision_tasks(self, p: Params) -> dict[str, Any]:

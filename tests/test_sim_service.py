@@ -543,6 +543,27 @@ def test_a_decision_task_times_out_and_another_is_scheduled(swf: Any, sim: Simul
     assert (retry["startedEventId"], retry["previousStartedEventId"]) == (6, 0)
 
 
+def test_a_decider_can_send_decision_tasks_to_another_list_for_a_while(
+        swf: Any, sim: Simulator) -> None:
+    run_id = start(swf)
+    decide(swf, taskList={"name": "urgent"}, taskListScheduleToStartTimeout="10")
+    swf.signal_workflow_execution(domain=DOMAIN, workflowId="wf", signalName="s")
+    assert "taskToken" not in poll(swf)
+    sim.clock.advance(seconds=11)
+    events = history(swf, run_id)
+    assert attrs(events[3]) == {"scheduledEventId": 2, "startedEventId": 3,
+                                "taskList": {"name": "urgent"},
+                                "taskListScheduleToStartTimeout": "10"}
+    assert attrs(events[5])["taskList"] == {"name": "urgent"}
+    assert attrs(events[5])["scheduleToStartTimeout"] == "10"
+    assert types(events)[6:] == ["DecisionTaskTimedOut", "DecisionTaskScheduled"]
+    assert attrs(events[6]) == {"timeoutType": "SCHEDULE_TO_START", "scheduledEventId": 6,
+                                "startedEventId": 0}
+    assert events[6]["eventTimestamp"] == START + timedelta(seconds=10)
+    assert attrs(events[7])["taskList"] == {"name": "deciders"}
+    assert poll(swf)["startedEventId"] == 9
+
+
 @pytest.mark.parametrize(("options", "start_worker", "heartbeats", "timeout_type", "after"), [
     ({}, False, 0, "SCHEDULE_TO_START", 100),
     ({"scheduleToStartTimeout": "NONE"}, False, 0, "SCHEDULE_TO_CLOSE", 400),
