@@ -11,7 +11,9 @@ that SWF writes by itself (DecisionTaskScheduled, TimerFired, timeouts, ChildWor
 Started, ...Failed events of refused decisions, EVENT_LIMIT_EXCEEDED terminations) are not
 driven: the simulator must write them on its own. Child executions are driven to their
 recorded outcome (a decision closing them, or a terminate call) at the instant their parent
-heard of it. Then the two histories are compared event by event and the first event that
+heard of it. Heartbeats leave no event, but a HEARTBEAT timeout tells when the last one was
+(its own instant minus the heartbeat timeout) and what it said (its details): that heartbeat
+is sent again. Then the two histories are compared event by event and the first event that
 departs is reported, with every field of it that differs.
 
 What is compared: the event type; the reference ids (scheduledEventId, startedEventId,
@@ -236,18 +238,35 @@ class _Driver:
 
     def run(self) -> list[Difference]:
         self._register_types()
-        for event in self.recorded:
-            action = ACTIONS.get(event["eventType"])
-            if action is None:
-                continue
-            if event["eventTimestamp"] > self.sim.clock.now():
-                self.sim.clock.advance_to(event["eventTimestamp"])
+        plan = [(event["eventTimestamp"], event["eventId"], ACTIONS[event["eventType"]], event)
+                for event in self.recorded if event["eventType"] in ACTIONS]
+        plan += self._implied_heartbeats()
+        plan.sort(key=lambda step: (step[0], step[1]))
+        for moment, _, action, event in plan:
+            if moment > self.sim.clock.now():
+                self.sim.clock.advance_to(moment)
             action(self, event)
             if self.problems:
                 break
         if self.recorded[-1]["eventTimestamp"] > self.sim.clock.now():
             self.sim.clock.advance_to(self.recorded[-1]["eventTimestamp"])
         return self.problems
+
+    def _implied_heartbeats(self) -> list[tuple[datetime, int, Callable[..., None], Event]]:
+        steps = []
+        for event in self.recorded:
+            a = attributes(event)
+            if event["eventType"] != "ActivityTaskTimedOut" or a["timeoutType"] != "HEARTBEAT":
+                continue
+            scheduled = attributes(self.by_id.get(a["scheduledEventId"], {"eventType": "?"}))
+            started = self.by_id.get(a.get("startedEventId", 0))
+            if started is None or not scheduled.get("heartbeatTimeout", "NONE").isdigit():
+                continue
+            last = event["eventTimestamp"] - timedelta(seconds=int(scheduled["heartbeatTimeout"]))
+            if last > started["eventTimestamp"] or "details" in a:
+                steps.append((max(last, started["eventTimestamp"]), event["eventId"],
+                              _Driver.heartbeat, event))
+        return steps
 
     def run_events(self) -> list[Event]:
         run = self.main_run
@@ -299,8 +318,10 @@ class _Driver:
         run = self.main_run
         if run is None:
             return
-        answer = self._poll_decision_of(run, event, run.config["taskList"]["name"],
-                                        attributes(event).get("identity"))
+        a = attributes(event)
+        scheduled = attributes(self.by_id.get(a["scheduledEventId"], {"eventType": "?"}))
+        task_list = scheduled.get("taskList", run.config["taskList"])["name"]
+        answer = self._poll_decision_of(run, event, task_list, a.get("identity"))
         self.decision_token = answer.get("taskToken", "")
 
     def _poll_decision_of(self, run: Execution | None, event: Event, task_list: str,
@@ -322,8 +343,9 @@ class _Driver:
         decisions = [self._decision(source) for source in
                      self.decisions_of.get(event["eventId"], [])]
         params: dict[str, Any] = {"taskToken": self.decision_token, "decisions": decisions}
-        if "executionContext" in attributes(event):
-            params["executionContext"] = attributes(event)["executionContext"]
+        for key in ("executionContext", "taskList", "taskListScheduleToStartTimeout"):
+            if key in attributes(event):
+                params[key] = attributes(event)[key]
         self.call(event, "RespondDecisionTaskCompleted", params)
 
     def _decision(self, source: Event) -> dict[str, Any]:
@@ -369,6 +391,13 @@ class _Driver:
             if key in a:
                 params[key] = a[key]
         self.call(event, operation, params)
+
+    def heartbeat(self, timed_out: Event) -> None:
+        a = attributes(timed_out)
+        params = {"taskToken": self.activity_tokens.get(a["scheduledEventId"], "")}
+        if "details" in a:
+            params["details"] = a["details"]
+        self.call(timed_out, "RecordActivityTaskHeartbeat", params)
 
     def signal(self, event: Event) -> None:
         a = attributes(event)

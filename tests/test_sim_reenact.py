@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import copy
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from garcon_sim import HistoryFormatError, load_history, reenact
+from garcon_sim import HistoryFormatError, Simulator, dump_history, load_history, reenact
 
 RECORDINGS = Path(__file__).resolve().parents[1].parent / "shared" / "swf-histories"
 WITH_HISTORY = sorted(path for path in RECORDINGS.glob("*.json")
@@ -111,3 +111,64 @@ def test_a_different_cause_is_a_departure() -> None:
     assert [str(d) for d in result.differences] == [
         "event 5: ScheduleActivityTaskFailed.cause: recorded 'ACTIVITY_ID_ALREADY_IN_USE', "
         "simulated 'DEFAULT_TASK_LIST_UNDEFINED'"]
+
+
+def test_a_history_the_simulator_wrote_reenacts_without_difference() -> None:
+    """Timeouts, a 0-second timer, signals, a cancelled activity, a failed child, a task-list
+    override: whatever the simulator writes by itself, it writes again when re-enacted."""
+    sim = Simulator(start_time=datetime(2026, 5, 1, tzinfo=timezone.utc))
+    swf = sim.direct_client()
+    swf.register_domain(name="d", workflowExecutionRetentionPeriodInDays="1")
+    flow, job = {"name": "flow", "version": "1"}, {"name": "job", "version": "1"}
+    swf.register_workflow_type(domain="d", **flow, defaultTaskList={"name": "deciders"},
+                               defaultChildPolicy="TERMINATE",
+                               defaultExecutionStartToCloseTimeout="600",
+                               defaultTaskStartToCloseTimeout="20")
+    swf.register_activity_type(domain="d", **job, defaultTaskList={"name": "workers"},
+                               defaultTaskScheduleToStartTimeout="30",
+                               defaultTaskScheduleToCloseTimeout="90",
+                               defaultTaskStartToCloseTimeout="60",
+                               defaultTaskHeartbeatTimeout="5")
+    run_id = swf.start_workflow_execution(domain="d", workflowId="w", workflowType=flow)["runId"]
+
+    def decide(*decisions: dict[str, Any], task_list: str = "deciders", **options: Any) -> None:
+        sim.clock.advance(seconds=0.05)
+        task = swf.poll_for_decision_task(domain="d", taskList={"name": task_list},
+                                          identity="me")
+        sim.clock.advance(seconds=0.4)
+        swf.respond_decision_task_completed(taskToken=task["taskToken"],
+                                            decisions=list(decisions), **options)
+
+    def schedule(activity_id: str) -> dict[str, Any]:
+        return {"decisionType": "ScheduleActivityTask", "scheduleActivityTaskDecisionAttributes":
+                {"activityType": job, "activityId": activity_id}}
+
+    decide(schedule("beats"), schedule("never"), schedule("cancelled"),
+           {"decisionType": "StartTimer",
+            "startTimerDecisionAttributes": {"timerId": "now", "startToFireTimeout": "0"}})
+    beats = swf.poll_for_activity_task(domain="d", taskList={"name": "workers"})
+    decide({"decisionType": "RequestCancelActivityTask",
+            "requestCancelActivityTaskDecisionAttributes": {"activityId": "never"}},
+           taskList={"name": "elsewhere"}, taskListScheduleToStartTimeout="3")
+    sim.clock.advance(seconds=2)
+    swf.record_activity_task_heartbeat(taskToken=beats["taskToken"], details="alive")
+    swf.signal_workflow_execution(domain="d", workflowId="w", signalName="poke")
+    sim.clock.advance(seconds=40)  # heartbeat, override and schedule-to-start timeouts
+    decide({"decisionType": "StartChildWorkflowExecution",
+            "startChildWorkflowExecutionDecisionAttributes": {
+                "workflowId": "kid", "workflowType": flow, "taskList": {"name": "kids"}}})
+    decide()
+    sim.clock.advance(seconds=3)
+    decide({"decisionType": "FailWorkflowExecution",
+            "failWorkflowExecutionDecisionAttributes": {"reason": "child"}}, task_list="kids")
+    swf.request_cancel_workflow_execution(domain="d", workflowId="w")
+    decide({"decisionType": "CancelWorkflowExecution",
+            "cancelWorkflowExecutionDecisionAttributes": {"details": "bye"}})
+    events = swf.get_workflow_execution_history(
+        domain="d", execution={"workflowId": "w", "runId": run_id})["events"]
+    written = {event["eventType"] for event in events}
+    assert {"ActivityTaskTimedOut", "TimerFired", "DecisionTaskTimedOut",
+            "ChildWorkflowExecutionFailed", "WorkflowExecutionCanceled"} <= written
+    result = reenact(events)
+    assert result.ok, result.report()
+    assert dump_history(result.events) == dump_history(events)
