@@ -1,8 +1,15 @@
 """garcon_sim: a deterministic Amazon SWF service with a virtual clock.
 
-It serves real boto3 clients in-process (`Simulator.client()`) or a faster direct client with
-the same API (`Simulator.direct_client()`); it knows nothing of garcon beyond its table of
-SWF quotas (`garcon.limits`).
+    from garcon_sim import Simulator
+    sim = Simulator(seed=0, start_time=datetime(2026, 1, 1, tzinfo=timezone.utc))
+    swf = sim.client()          # a genuine boto3 swf client, answered in-process
+    fast = sim.direct_client()  # the same API without serialisation
+    sim.clock.advance(seconds=300)  # due timeouts and timers fire on the way
+
+`load_history` / `dump_history` read and write every shape of SWF history; `reenact` drives a
+simulator with the calls a history recorded on SWF implies and reports where the simulator
+departs from it. The package knows nothing of garcon beyond its table of SWF quotas
+(`garcon.limits`).
 """
 from __future__ import annotations
 

@@ -223,7 +223,7 @@ def _continue_as_new(batch: Batch, a: dict[str, Any]) -> None:
 
 # -- other executions --------------------------------------------------------------------------
 
-def find_open_run(run: Execution, workflow_id: str, run_id: str | None) -> Execution | None:
+def _find_open_run(run: Execution, workflow_id: str, run_id: str | None) -> Execution | None:
     world = run.world
     if run_id:
         target = world.runs.get((run.domain, workflow_id, run_id))
@@ -250,7 +250,7 @@ def _external(kind: str) -> Callable[[Batch, dict[str, Any]], None]:
 
 
 def _deliver(kind: str, batch: Batch, run: Execution, initiated: int, a: dict[str, Any]) -> None:
-    target = find_open_run(run, a["workflowId"], a.get("runId"))
+    target = _find_open_run(run, a["workflowId"], a.get("runId"))
     if target is None:
         attributes = batch.event_attributes(
             {"workflowId": a["workflowId"], "cause": "UNKNOWN_EXTERNAL_WORKFLOW_EXECUTION",

@@ -55,10 +55,6 @@ class DefaultUndefinedFault(SWFFault):
     code = "DefaultUndefinedFault"
 
 
-class LimitExceededFault(SWFFault):
-    code = "LimitExceededFault"
-
-
 class TooManyTagsFault(SWFFault):
     code = "TooManyTagsFault"
 
