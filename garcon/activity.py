@@ -35,8 +35,10 @@ class Activity:
     """One step of a flow: an SWF activity type and how to run and schedule it.
 
     `name` is the SWF activity type name and task list, `<workflow name>_<activity name>`.
-    Beyond garcon: `max_open` caps how many instances are open at once, and `retry_delay`
-    (seconds, multiplied by `retry_backoff` at each further retry) waits before a retry.
+    Beyond garcon: `max_open` caps how many instances are open at once; `retry_delay`
+    (seconds, multiplied by `retry_backoff` at each further retry) waits before a retry;
+    `schedule_to_close` (seconds) bounds an attempt from its scheduling to its end, below the
+    schedule-to-start plus start-to-close that garcon sets.
     """
 
     def __init__(self, *, name: str, domain: str, version: str, runner: runner_module.BaseRunner,
@@ -45,7 +47,8 @@ class Activity:
                  schedule_to_start: int = DEFAULT_SCHEDULE_TO_START,
                  on_exception: Callable | None = None, client: Any = None,
                  external: bool = False, max_open: int | None = None,
-                 retry_delay: float = 0, retry_backoff: float = 1.0):
+                 retry_delay: float = 0, retry_backoff: float = 1.0,
+                 schedule_to_close: int | None = None):
         self.name = self.task_list = name
         self.domain = domain
         self.version = version
@@ -60,6 +63,7 @@ class Activity:
         self.max_open = max_open
         self.retry_delay = retry_delay
         self.retry_backoff = retry_backoff
+        self.schedule_to_close = schedule_to_close
 
     def __repr__(self) -> str:
         return f"<Activity {self.name}>"
@@ -121,7 +125,8 @@ class ActivityInstance:
 
         Schedule-to-start assumes one worker takes the instances one after the other, so it
         grows with the number of instances (`pool_size`), as garcon's does; it is capped at
-        SWF's one-year ceiling.
+        SWF's one-year ceiling. Schedule-to-close is their sum, or the activity's own
+        `schedule_to_close` when that is shorter.
         """
         sizing = self.activity.runner.sizing(self.context(execution_context))
         start_to_close = sizing.timeout
@@ -131,7 +136,9 @@ class ActivityInstance:
             "heartbeatTimeout": str(sizing.heartbeat),
             "scheduleToStartTimeout": str(schedule_to_start),
             "startToCloseTimeout": str(start_to_close),
-            "scheduleToCloseTimeout": str(schedule_to_start + start_to_close),
+            "scheduleToCloseTimeout": str(min(
+                schedule_to_start + start_to_close,
+                self.activity.schedule_to_close or schedule_to_start + start_to_close)),
         }
 
 
@@ -181,7 +188,7 @@ def instance_ids(activity_name: str, instances: Iterable[Mapping[str, Any]],
 _OPTIONS = frozenset({
     "name", "requires", "retry", "generators", "run", "tasks", "schedule_to_start",
     "on_exception", "external", "timeout", "heartbeat", "max_open", "retry_delay",
-    "retry_backoff"})
+    "retry_backoff", "schedule_to_close"})
 
 
 def create(*args: Any, **kwargs: Any) -> Callable[..., Activity]:
@@ -224,7 +231,8 @@ def _factory(client: Any = None, domain: str | None = None, workflow_name: str |
             on_exception=options.get("on_exception") or on_exception, client=client,
             external=external, max_open=_at_least(options, "max_open", None, 1),
             retry_delay=_at_least(options, "retry_delay", 0, 0),
-            retry_backoff=_at_least(options, "retry_backoff", 1.0, 1))
+            retry_backoff=_at_least(options, "retry_backoff", 1.0, 1),
+            schedule_to_close=_at_least(options, "schedule_to_close", None, 1))
 
     return create_activity
 

@@ -56,8 +56,8 @@ from garcon.activity import (
     ActivityInstanceNotReadyException,
     ActivityState,
     find_workflow_activities,
-    instance_ids,
 )
+from garcon.expansion import Expansions
 from garcon.history import HistoryState, InstanceHistory
 from garcon.limits import SWF_LIMITS, SWFLimits
 
@@ -104,13 +104,18 @@ def decide(flow: Any, events: Iterable[dict] | HistoryState, execution: dict | N
 
 
 def decide_with_report(flow: Any, events: Iterable[dict] | HistoryState,
-                       execution: dict | None = None, *,
-                       limits: SWFLimits = SWF_LIMITS) -> DecisionReport:
-    """`decide`, with the flow's exception and the budget warnings the worker reports."""
+                       execution: dict | None = None, *, limits: SWFLimits = SWF_LIMITS,
+                       expansions: Expansions | None = None) -> DecisionReport:
+    """`decide`, with the flow's exception and the budget warnings the worker reports.
+
+    `expansions` remembers activities' instances from one decision of an execution to the
+    next (see `garcon.expansion`); the decisions are the same with or without it.
+    """
     with _cyclic_gc_paused():
         state = events if isinstance(events, HistoryState) else HistoryState.fold(
             _ordered(events))
-        return _Pass(flow, state, execution, limits).run()
+        return _Pass(flow, state, execution, limits,
+                     expansions or Expansions(remember=False)).run()
 
 
 @contextmanager
@@ -197,10 +202,11 @@ class _Pass:
     """One decision pass over a flow and the fold of its history."""
 
     def __init__(self, flow: Any, state: HistoryState, execution: dict | None,
-                 limits: SWFLimits):
+                 limits: SWFLimits, expansions: Expansions):
         self.flow = flow
         self.state = state
         self.limits = limits
+        self.expansions = expansions
         self.context = {**state.context, **_execution_keys(flow, execution)}
         self.room = _Room(state, limits, getattr(flow, "max_open", None))
         self.report = DecisionReport([])
@@ -259,9 +265,10 @@ class _Pass:
         if all(found is not None and not found.unfinished for _, found in expansions):
             self.room.close(make.complete_workflow())
 
-    def _expand(self, current: Activity, context: dict) -> list[dict]:
+    def _expand(self, current: Activity, context: dict,
+                suffix: str | None) -> tuple[list[dict], list[str]]:
         try:
-            return current.instance_values(context)
+            return self.expansions.expand(current, context, suffix)
         except Exception as error:
             self.report.error = error
             raise _Fatal(f"a generator of {current.name} raised {_describe(error)}",
@@ -272,10 +279,9 @@ class _Pass:
         """The activity's instances, sorted into done and unfinished; instance objects are only
         made for the unfinished ones (a done generator may have thousands)."""
         history_of = self.state.instances.get
-        values = self._expand(current, context)
+        values, ids = self._expand(current, context, suffix)
         completed, unfinished = [], []
-        for local_context, activity_id in zip(
-                values, instance_ids(current.name, values, suffix), strict=True):
+        for local_context, activity_id in zip(values, ids, strict=True):
             history = history_of(activity_id)
             if history is not None and history.completed:
                 completed.append(history)

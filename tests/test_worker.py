@@ -13,6 +13,7 @@ from garcon.limits import SWFLimits
 from garcon.worker import ActivityWorker, DeciderWorker, register_flow
 from garcon_sim import Simulator
 from tests.flows import fan_out
+from tests.histories import scheduled_ids
 
 
 @pytest.fixture
@@ -77,22 +78,39 @@ def test_a_flow_runs_to_completion_through_the_workers(swf):
     assert {e["activityTaskStartedEventAttributes"]["identity"] for e in started} == {"worker-1"}
 
 
-def test_the_decider_pages_through_the_whole_history(swf):
-    flow = fan_out(12)
-    decider = DeciderWorker(flow, client=swf, limits=SWFLimits(page_size=5))
+def drive_to_report(swf, flow, decider):
+    """Run setup and the 12 work instances; the next decision task should schedule report."""
     worker = ActivityWorker(flow, client=swf)
-    run_id = start(swf, flow)
     decider.answer(decider.poll())
     worker.execute(flow.setup, worker.poll(flow.setup))
     decider.answer(decider.poll())
     for _ in range(12):
         worker.execute(flow.work, worker.poll(flow.work))
+
+
+def test_the_decider_pages_through_the_history_since_its_last_decision(swf):
+    flow = fan_out(12)
+    decider = DeciderWorker(flow, client=swf, limits=SWFLimits(page_size=5))
+    run_id = start(swf, flow)
+    drive_to_report(swf, flow, decider)
     task = decider.poll()
-    assert len(task["events"]) == len(history(swf, flow, run_id)) > 30
-    assert [e["eventId"] for e in task["events"]] == list(range(1, len(task["events"]) + 1))
-    report = decider.answer(task)
-    assert report.decisions[0]["scheduleActivityTaskDecisionAttributes"]["activityId"] == (
-        "flow_report-1")
+    whole = history(swf, flow, run_id)
+    assert 5 < len(task["events"]) < len(whole)  # several pages, not the whole history
+    assert [e["eventId"] for e in task["events"]] == list(
+        range(task["previousStartedEventId"], task["startedEventId"] + 1))
+    assert scheduled_ids(decider.answer(task).decisions) == ["flow_report-1"]
+
+
+def test_a_decider_that_did_not_follow_the_run_reads_the_whole_history(swf):
+    flow = fan_out(12)
+    first = DeciderWorker(flow, client=swf)
+    run_id = start(swf, flow)
+    drive_to_report(swf, flow, first)
+    newcomer = DeciderWorker(flow, client=swf, limits=SWFLimits(page_size=5))
+    task = newcomer.poll()
+    assert task["events"][0]["eventId"] > 1
+    assert scheduled_ids(newcomer.answer(task).decisions) == ["flow_report-1"]
+    assert len(history(swf, flow, run_id)) > 40
 
 
 def test_an_empty_poll_is_none_and_the_loop_polls_again(swf):

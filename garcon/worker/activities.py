@@ -94,10 +94,11 @@ class ActivityWorker:
 
     def poller(self, activity: Activity, identity: str | None = None) -> Poller:
         """Polls the activity's task list once and runs the task it gets, when called."""
-        def step() -> None:
+        def step() -> bool:
             task = self.poll(activity, identity)
             if task is not None:
                 self.execute(activity, task)
+            return task is not None
 
         return Poller(step, name=f"activity worker of {activity.name}", logger=self.logger,
                       on_exception=activity.on_exception, actor=activity)

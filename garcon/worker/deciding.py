@@ -1,12 +1,21 @@
-"""The decider worker: poll a decision task, page through its history, decide, respond."""
+"""The decider worker: poll a decision task, page through its history, decide, respond.
+
+A history only grows, so the worker keeps, for the executions it decided last, the fold of
+their history and their activities' expansions: the next decision task of one of them asks SWF
+for the events since the previous decision (`startAtPreviousStartedEvent`) and folds only
+those. When the events do not follow on what it kept (another decider took the tasks in
+between, or the service sent the whole history), it starts again from the whole history.
+"""
 from __future__ import annotations
 
 import logging
 import time
-from collections import Counter
+from collections import Counter, OrderedDict
 from typing import Any
 
 from garcon.decider import DecisionReport, decide_with_report
+from garcon.expansion import Expansions
+from garcon.history import HistoryState
 from garcon.limits import SWF_LIMITS, SWFLimits
 from garcon.log import worker_logger
 from garcon.worker.client import flow_client, register_flow
@@ -18,7 +27,8 @@ class DeciderWorker:
     `python -m garcon.worker` loop and the simulator harness call `poll` and `answer`."""
 
     def __init__(self, flow: Any, register: bool = True, *, client: Any = None,
-                 limits: SWFLimits = SWF_LIMITS, logger: logging.Logger | None = None):
+                 limits: SWFLimits = SWF_LIMITS, logger: logging.Logger | None = None,
+                 remembered_runs: int = 256):
         self.flow = flow
         self.client = client if client is not None else flow_client(flow)
         self.domain = flow.domain
@@ -27,6 +37,8 @@ class DeciderWorker:
         self.on_exception = getattr(flow, "on_exception", None)
         self.logger = logger or worker_logger()
         self._own_poller: Poller | None = None
+        self._runs: OrderedDict[str, _RunMemory] = OrderedDict()
+        self._remembered_runs = remembered_runs
         if register:
             register_flow(self.client, flow, self.logger)
 
@@ -45,19 +57,21 @@ class DeciderWorker:
 
     def poller(self, identity: str | None = None) -> Poller:
         """Polls for a decision task once and answers it, when called."""
-        def step() -> None:
+        def step() -> bool:
             task = self.poll(identity)
             if task is not None:
                 self.answer(task)
+            return task is not None
 
         return Poller(step, name=f"decider of {self.flow.name}", logger=self.logger,
                       on_exception=self.on_exception, actor=self)
 
     def poll(self, identity: str | None = None) -> dict | None:
-        """A decision task with its whole history (every page), or None when the poll came back
-        empty."""
+        """A decision task with the history since its execution's previous decision task
+        (every page), or None when the poll came back empty."""
         request: dict[str, Any] = {"domain": self.domain, "taskList": {"name": self.task_list},
-                                   "maximumPageSize": self.limits.page_size}
+                                   "maximumPageSize": self.limits.page_size,
+                                   "startAtPreviousStartedEvent": True}
         if identity:
             request["identity"] = identity
         task = self.client.poll_for_decision_task(**request)
@@ -75,7 +89,9 @@ class DeciderWorker:
         """Decide on the task's history and respond; a task that is gone meanwhile (timed out,
         execution closed) is logged and dropped."""
         execution = {"domain": self.domain, **task["workflowExecution"]}
-        decision = decide_with_report(self.flow, task["events"], execution, limits=self.limits)
+        memory = self._remember(task)
+        decision = decide_with_report(self.flow, memory.state, execution, limits=self.limits,
+                                      expansions=memory.expansions)
         for warning in decision.warnings:
             self.logger.warning("%s %s: %s", execution["workflowId"], execution["runId"],
                                 warning)
@@ -93,6 +109,45 @@ class DeciderWorker:
         self.logger.info("%s %s: %s", execution["workflowId"], execution["runId"],
                          summarize(decision.decisions))
         return decision
+
+    def _remember(self, task: dict) -> _RunMemory:
+        """The fold of the task's history, from what was kept of its execution if the task's
+        events follow on it, else from the whole history."""
+        run_id = task["workflowExecution"]["runId"]
+        memory = self._runs.pop(run_id, None) or _RunMemory()
+        events = task["events"]
+        if not events or events[0]["eventId"] > memory.state.events_used + 1:
+            memory = _RunMemory()
+            if not events or events[0]["eventId"] != 1:
+                events = self._whole_history(task["workflowExecution"], task["startedEventId"])
+        memory.state.apply_all(
+            event for event in events if event["eventId"] > memory.state.events_used)
+        self._runs[run_id] = memory
+        while len(self._runs) > self._remembered_runs:
+            self._runs.popitem(last=False)
+        return memory
+
+    def _whole_history(self, execution: dict, started_event_id: int) -> list[dict]:
+        events: list[dict] = []
+        request = {"domain": self.domain, "execution": execution,
+                   "maximumPageSize": self.limits.page_size}
+        page: dict = {}
+        while True:
+            page = self.client.get_workflow_execution_history(**request, **(
+                {"nextPageToken": page["nextPageToken"]} if page.get("nextPageToken") else {}))
+            events.extend(e for e in page["events"] if e["eventId"] <= started_event_id)
+            if not page.get("nextPageToken") or events[-1]["eventId"] >= started_event_id:
+                return events
+
+
+class _RunMemory:
+    """What a decider keeps of an execution between its decision tasks."""
+
+    __slots__ = ("expansions", "state")
+
+    def __init__(self) -> None:
+        self.state = HistoryState()
+        self.expansions = Expansions()
 
 
 def summarize(decisions: list[dict]) -> str:

@@ -67,7 +67,8 @@ class Poller:
     Calling it runs the step and returns how long to wait before the next one: 0 after a
     success; after an error, a backoff (logged at WARNING when the error is passing, at ERROR
     otherwise, and reported to `on_exception`). The production loop waits on a clock, the
-    simulator's harness on its virtual one.
+    simulator's harness on its virtual one. `worked` says whether the last step had a task to
+    handle (the step returns a truthy value when it had).
     """
 
     def __init__(self, step: Callable[[], Any], *, name: str, logger: logging.Logger,
@@ -79,10 +80,12 @@ class Poller:
         self.on_exception = on_exception
         self.actor = actor
         self.backoff = backoff or Backoff()
+        self.worked = False
 
     def __call__(self) -> float:
+        self.worked = False
         try:
-            self.step()
+            self.worked = bool(self.step())
         except Exception as error:
             delay = self.backoff.next_delay()
             if is_transient(error):
