@@ -47,6 +47,9 @@ NO_NONE_MEMBERS = frozenset({"executionStartToCloseTimeout",
 """Durations that must be a number of seconds: a workflow cannot run forever, nor a timer."""
 PRIORITY_RANGE = (-2**31, 2**31 - 1)
 
+_identifier_problem = functools.lru_cache(maxsize=4096)(invalid_identifier)
+"""garcon.limits' rule, remembered: the same domains, lists and ids come back on every call."""
+
 
 @functools.cache
 def swf_model() -> ServiceModel:
@@ -157,7 +160,7 @@ class RequestValidator:
             if enum and value not in enum:
                 problems.append((value, path,
                                  f"Member must satisfy enum value set: [{', '.join(enum)}]"))
-            if identifier and value and (reason := invalid_identifier(value)):
+            if identifier and value and (reason := _identifier_problem(value)):
                 problems.append((value, path, f"Member {reason}"))
             if duration and value:
                 if value == "NONE":
