@@ -3,15 +3,14 @@
 Theory of operation
 -------------------
 `SWFService.call(operation, params)` is the only entrance. It answers a throttled operation
-with ThrottlingException, and
-validates the request as SWF does (`validation.py`: every broken constraint, one
-ValidationException, nothing changed). Then the operation's method finds what the request
-names (domain, type, run, or task by token) and hands the work to the state machines:
-`registry.py` for domains and types, `execution.py` for runs and decision tasks,
+with ThrottlingException and validates the request as SWF does (`validation.py`: every broken
+constraint, one ValidationException, nothing changed). Then the operation's method finds what
+the request names (domain, type, run, or task by token) and hands the work to the state
+machines: `registry.py` for domains and types, `execution.py` for runs and decision tasks,
 `activities.py` for activities and timers, `decisions.py` for a decider's response,
-`visibility.py` for what the read-only calls show. Deadlines that fell due during the call
-(a 0-second timer) are applied before it returns; since the clock applies them too whenever
-it moves, nothing is ever due when a call comes in. Nothing here reads the wall clock, sleeps or
+`visibility.py` for what the read-only calls show. Deadlines that fell due during the call (a
+0-second timer) are applied before it returns; as the clock applies them too whenever it
+moves, nothing is ever due when a call comes in. Nothing here reads the wall clock, sleeps or
 draws randomness other than the world's seeded ids.
 
 Parameters and answers use SWF's JSON names; timestamps are aware datetimes inside, and the
