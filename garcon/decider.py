@@ -57,7 +57,7 @@ from garcon.activity import (
     ActivityState,
     find_workflow_activities,
 )
-from garcon.expansion import Expansions
+from garcon.expansion import Expansion, Expansions
 from garcon.history import HistoryState, InstanceHistory
 from garcon.limits import SWF_LIMITS, SWFLimits
 
@@ -240,62 +240,52 @@ class _Pass:
 
     def _activities(self) -> None:
         activities = find_workflow_activities(self.flow)
-        expanded: dict[int, _Expansion | None] = {}
+        expanded: dict[str, Expansion | None] = {}
 
-        def expansion(current: Activity) -> _Expansion | None:
-            key = id(current)
-            if key not in expanded:
-                expanded[key] = None  # requirements that loop back are never met
+        def expansion(current: Activity) -> Expansion | None:
+            if current.name not in expanded:
+                expanded[current.name] = None  # requirements that loop back are never met
                 if all(is_complete(required) for required in current.requires):
-                    expanded[key] = self._classify(current, self.context)
-            return expanded[key]
+                    expanded[current.name] = self._expand(current, self.context)
+            return expanded[current.name]
 
         def is_complete(current: Activity) -> bool:
             found = expansion(current)
-            return found is not None and not found.unfinished
+            return found is not None and found.complete
 
         expansions = [(current, expansion(current)) for current in activities]
         if self.state.decisions_completed == 0:
             self._warn_about_budget()
-        self._check_budget(sum(_events_to_complete(current, found)
-                               for current, found in expansions))
+        self._check_budget(budget.ATTEMPT_EVENTS * sum(
+            found.todo_count if found else (0 if current.generators else 1)
+            for current, found in expansions) + self.state.open_activities
+            + self.state.open_unstarted)
         for current, found in expansions:
-            for instance, history in found.unfinished if found else ():
-                self._consider(current, instance, history, found.count, self.context)
-        if all(found is not None and not found.unfinished for _, found in expansions):
+            if found is not None:
+                self._consider_todo(current, found, self.context)
+        if all(found is not None and found.complete for _, found in expansions):
             self.room.close(make.complete_workflow())
 
-    def _expand(self, current: Activity, context: dict,
-                suffix: str | None) -> tuple[list[dict], list[str]]:
+    def _expand(self, current: Activity, context: dict, suffix: str | None = None) -> Expansion:
         try:
-            return self.expansions.expand(current, context, suffix)
+            return self.expansions.expand(current, context, self.state, suffix)
         except Exception as error:
             self.report.error = error
             raise _Fatal(f"a generator of {current.name} raised {_describe(error)}",
                          traceback.format_exc()) from error
 
-    def _classify(self, current: Activity, context: dict,
-                  suffix: str | None = None) -> _Expansion:
-        """The activity's instances, sorted into done and unfinished; instance objects are only
-        made for the unfinished ones (a done generator may have thousands)."""
+    def _consider_todo(self, current: Activity, found: Expansion, context: dict) -> None:
         history_of = self.state.instances.get
-        values, ids = self._expand(current, context, suffix)
-        completed, unfinished = [], []
-        for local_context, activity_id in zip(values, ids, strict=True):
-            history = history_of(activity_id)
-            if history is not None and history.completed:
-                completed.append(history)
-            else:
-                unfinished.append(
-                    (ActivityInstance(current, local_context, activity_id), history))
-        return _Expansion(len(values), completed, unfinished)
+        for i in found.todo():
+            activity_id = found.ids[i]
+            self._consider(current, ActivityInstance(current, found.values[i], activity_id),
+                           history_of(activity_id), found.count, context)
 
     # The custom decider: `flow.decider(schedule, context)`.
 
     def _custom(self, decider: Callable) -> None:
         state = self.state
-        open_events = state.open_activities + state.open_unstarted
-        self._check_budget(open_events)
+        self._check_budget(state.open_activities + state.open_unstarted)
         incomplete = False
 
         def schedule(schedule_id: Any, activity: Activity, requires: Iterable | None = None,
@@ -304,14 +294,14 @@ class _Pass:
             for required in requires or ():
                 required.wait()
             context = {**self.context, **(input or {})}
-            found = self._classify(activity, context, str(schedule_id))
-            for instance, history in found.unfinished:
-                self._consider(activity, instance, history, found.count, context)
-            done = not found.unfinished
+            found = self._expand(activity, context, str(schedule_id))
+            self._consider_todo(activity, found, context)
+            done = found.complete
             result: dict = {}
-            for history in found.completed if done else ():
-                if isinstance(history.last.result, dict):
-                    result.update(history.last.result)
+            for activity_id in found.ids if done else ():
+                outcome = state.instances[activity_id].last.result
+                if isinstance(outcome, dict):
+                    result.update(outcome)
             incomplete = incomplete or not done
             return ActivityState(activity.name, done, result if done else None)
 
@@ -405,30 +395,6 @@ class _Pass:
                 timer.startswith(BACKOFF_TIMER_PREFIX) for timer in self.state.open_timers):
             self.room.start_timer(make.start_timer(
                 f"{BACKOFF_TIMER_PREFIX}{started}", REFUSAL_BACKOFF_SECONDS), wake_up=True)
-
-
-@dataclass(slots=True)
-class _Expansion:
-    """How many instances an activity has, and those not yet completed with what the history
-    says of them."""
-
-    count: int
-    completed: list[InstanceHistory]
-    unfinished: list[tuple[ActivityInstance, InstanceHistory | None]]
-
-
-def _events_to_complete(current: Activity, found: _Expansion | None) -> int:
-    """The fewest events an activity still needs, every attempt succeeding at once. One not yet
-    expanded counts one instance, or none if its generators could yield none."""
-    if found is None:
-        return 0 if current.generators else budget.ATTEMPT_EVENTS
-    return sum(_events_left(history) for _, history in found.unfinished)
-
-
-def _events_left(history: InstanceHistory | None) -> int:
-    if history is None or not history.open:
-        return budget.ATTEMPT_EVENTS
-    return 1 if history.last.started_event_id else 2
 
 
 def _pending_refusal(history: InstanceHistory) -> tuple[int, str] | None:

@@ -1,12 +1,16 @@
-"""Expanding activities into instances, and remembering expansions between decisions.
+"""Expanding activities into instances, and keeping track of them between decisions.
 
 An activity's instances follow from the context its generators read. A fan-out of a few
-thousand instances costs the decider a generator run and a SHA-1 per instance at every decision
-task, thousands of times over a run. `Expansions` remembers, per activity, the instances, their
-ids and the context keys the generators read (they get a context that notes its reads): while
-those keys keep their values, the next decision reuses the instances as they were. A generator
-that looks at the whole context (iterates it, copies it) is reused only while the whole context
-is unchanged.
+thousand instances would cost the decider, at every decision task, a generator run, a SHA-1 per
+instance and a look at each instance's history: thousands of times over a run. So:
+
+- `Expansions` remembers, per activity, its instances, their ids and the context keys its
+  generators read (they get a context that notes its reads). While those keys keep their
+  values, the next decision reuses the expansion as it is. A generator that looks at the whole
+  context (iterates or copies it) is reused only while the whole context is unchanged.
+- An `Expansion` sorts its instances into done, busy (an attempt open) and to do (never
+  scheduled, or ended without completing), and keeps that up to date from the activity ids
+  the history touched since (`HistoryState.touched`), not by looking at every instance again.
 
 The decider worker keeps one `Expansions` per execution, beside the fold of its history; a
 decision made without one expands every activity afresh, with the same result.
@@ -17,8 +21,81 @@ from collections.abc import Iterator
 from typing import Any
 
 from garcon.activity import Activity, instance_ids
+from garcon.history import HistoryState
 
 _MISSING = object()
+_DONE, _BUSY, _TODO = 0, 1, 2
+
+
+class Expansion:
+    """An activity's instances for one context, and where each of them stands."""
+
+    __slots__ = ("_index", "_seen", "_status", "_todo", "done", "ids", "values")
+
+    def __init__(self, values: list[dict], ids: list[str]):
+        self.values = values
+        self.ids = ids
+        self.done = 0
+        self._index: dict[str, int] | None = None
+        self._status: list[int] = []
+        self._todo: set[int] = set()
+        self._seen = 0
+
+    @property
+    def count(self) -> int:
+        return len(self.ids)
+
+    @property
+    def complete(self) -> bool:
+        return self.done == len(self.ids)
+
+    def todo(self) -> list[int]:
+        """The instances (by position) neither done nor busy, in generator order."""
+        return sorted(self._todo)
+
+    @property
+    def todo_count(self) -> int:
+        return len(self._todo)
+
+    def refresh(self, state: HistoryState) -> Expansion:
+        """Bring the standing of the instances up to the fold of the history: all of them
+        the first time, then only those the history touched since."""
+        if self._seen == 0 and not self._status:
+            self._classify_all(state)
+        else:
+            self._reclassify(state, state.touched[self._seen:])
+        self._seen = len(state.touched)
+        return self
+
+    def _classify_all(self, state: HistoryState) -> None:
+        history_of = state.instances.get
+        status = self._status = [_TODO] * len(self.ids)
+        for i, activity_id in enumerate(self.ids):
+            history = history_of(activity_id)
+            if history is not None:
+                status[i] = _DONE if history.completed else _BUSY if history.open else _TODO
+        self._todo = {i for i, value in enumerate(status) if value == _TODO}
+        self.done = status.count(_DONE)
+
+    def _reclassify(self, state: HistoryState, touched: list[str]) -> None:
+        if not touched:
+            return
+        if self._index is None:
+            self._index = {activity_id: i for i, activity_id in enumerate(self.ids)}
+        for activity_id in touched:
+            i = self._index.get(activity_id)
+            if i is None:
+                continue
+            history = state.instances[activity_id]
+            status = _DONE if history.completed else _BUSY if history.open else _TODO
+            previous = self._status[i]
+            if status != previous:
+                self._status[i] = status
+                self.done += (status == _DONE) - (previous == _DONE)
+                if status == _TODO:
+                    self._todo.add(i)
+                else:
+                    self._todo.discard(i)
 
 
 class _ReadNoting(dict):
@@ -38,8 +115,7 @@ class _ReadNoting(dict):
         self.reads = None
 
     def __getitem__(self, key: Any) -> Any:
-        value = dict.get(self, key, _MISSING)
-        self._note(key, value)
+        value = self._note(key, dict.get(self, key, _MISSING))
         if value is _MISSING:
             raise KeyError(key)
         return value
@@ -77,14 +153,12 @@ class _ReadNoting(dict):
 
 
 class _Remembered:
-    __slots__ = ("ids", "reads", "values", "whole")
+    __slots__ = ("expansion", "reads", "whole")
 
-    def __init__(self, reads: dict[str, Any] | None, whole: dict | None, values: list[dict],
-                 ids: list[str]):
+    def __init__(self, reads: dict[str, Any] | None, whole: dict | None, expansion: Expansion):
         self.reads = reads
         self.whole = whole
-        self.values = values
-        self.ids = ids
+        self.expansion = expansion
 
     def still_valid(self, context: dict) -> bool:
         if self.reads is None:
@@ -93,25 +167,27 @@ class _Remembered:
 
 
 class Expansions:
-    """Each activity's instances for a context: (their generator values, their ids)."""
+    """Each activity's `Expansion` for a context, remembered between decisions unless
+    `remember` is False."""
 
     def __init__(self, remember: bool = True):
         self._remember = remember
         self._memory: dict[tuple[str, str | None], _Remembered] = {}
 
-    def expand(self, activity: Activity, context: dict,
-               suffix: str | None = None) -> tuple[list[dict], list[str]]:
-        """Raises whatever the activity's generators raise."""
-        if not self._remember or not activity.generators:
-            values = activity.instance_values(context)
-            return values, instance_ids(activity.name, values, suffix)
+    def expand(self, activity: Activity, context: dict, state: HistoryState,
+               suffix: str | None = None) -> Expansion:
+        """The activity's instances, up to date with `state`. Raises whatever the activity's
+        generators raise."""
         key = (activity.name, suffix)
-        known = self._memory.get(key)
+        known = self._memory.get(key) if self._remember else None
         if known is not None and known.still_valid(context):
-            return known.values, known.ids
+            return known.expansion.refresh(state)
+        if not self._remember:
+            values = activity.instance_values(context)
+            return Expansion(values, instance_ids(activity.name, values, suffix)).refresh(state)
         noting = _ReadNoting(context)
         values = activity.instance_values(noting)
-        ids = instance_ids(activity.name, values, suffix)
-        self._memory[key] = _Remembered(noting.reads, None if noting.reads is not None
-                                        else dict(context), values, ids)
-        return values, ids
+        expansion = Expansion(values, instance_ids(activity.name, values, suffix))
+        self._memory[key] = _Remembered(
+            noting.reads, None if noting.reads is not None else dict(context), expansion)
+        return expansion.refresh(state)

@@ -26,11 +26,12 @@ CANCELED = "canceled"
 class Attempt:
     """One scheduling of an instance, from ActivityTaskScheduled to its close event."""
 
-    __slots__ = ("activity_name", "closed_event_id", "details", "outcome", "reason", "result",
-                 "scheduled_event_id", "started_event_id")
+    __slots__ = ("activity_id", "activity_name", "closed_event_id", "details", "outcome",
+                 "reason", "result", "scheduled_event_id", "started_event_id")
 
-    def __init__(self, scheduled_event_id: int, activity_name: str):
+    def __init__(self, scheduled_event_id: int, activity_id: str, activity_name: str):
         self.scheduled_event_id = scheduled_event_id
+        self.activity_id = activity_id
         self.activity_name = activity_name
         self.started_event_id = 0
         self.outcome: str | None = None
@@ -113,6 +114,8 @@ class HistoryState:
         self.closed = False
         self.decision_started_event_id = 0
         self.decisions_completed = 0
+        self.touched: list[str] = []
+        """The activity ids whose attempts were scheduled or closed, in event order."""
         self.last_wakeup_event_id = 0
         """Latest event after which a refused schedule may be tried again: an activity closed
         or a timer fired."""
@@ -179,8 +182,10 @@ class HistoryState:
         if instance is None:
             instance = self.instances[activity_id] = InstanceHistory(
                 activity_id, attributes["activityType"]["name"])
-        attempt = self._by_scheduled_event[event_id] = Attempt(event_id, instance.activity_name)
+        attempt = self._by_scheduled_event[event_id] = Attempt(event_id, activity_id,
+                                                               instance.activity_name)
         instance.attempts.append(attempt)
+        self.touched.append(activity_id)
         self.open_activities += 1
         self.open_unstarted += 1
         self.open_by_type[instance.activity_name] += 1
@@ -202,6 +207,7 @@ class HistoryState:
             self.open_unstarted -= 1
         self.open_by_type[attempt.activity_name] -= 1
         self.last_wakeup_event_id = event_id
+        self.touched.append(attempt.activity_id)
         return attempt
 
     def _activity_completed(self, event_id: int, attributes: dict) -> None:

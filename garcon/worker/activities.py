@@ -116,7 +116,7 @@ class ActivityWorker:
         execution = ActivityExecution(self.client, task, activity, self.domain, parallel)
         began = time.monotonic()
         outcome, respond, request = self._run(activity, execution)
-        if respond is not None and not self._respond(respond, taskToken=execution.task_token,
+        if respond is not None and not self.respond(respond, taskToken=execution.task_token,
                                                      **request):
             outcome = "gone"
         execution.logger.info("%s: %s in %.2f s", execution.activity_id, outcome,
@@ -146,7 +146,7 @@ class ActivityWorker:
                                   f"characters, over SWF's {limits.data:,}", limits.reason)}
         return "completed", client.respond_activity_task_completed, {"result": payload}
 
-    def _respond(self, call, **request) -> bool:
+    def respond(self, call: Callable[..., Any], **request: Any) -> bool:
         """Send the answer, trying again while SWF throttles; False when the task is gone."""
         backoff = Backoff()
         for attempt in range(1, RESPOND_ATTEMPTS + 1):
