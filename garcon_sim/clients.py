@@ -137,9 +137,10 @@ def _copy_event(event: dict[str, Any]) -> dict[str, Any]:
 
 
 def _copy_answer(answer: dict[str, Any]) -> dict[str, Any]:
+    if "events" not in answer:
+        return _copy(answer)
     copied = {key: _copy(value) for key, value in answer.items() if key != "events"}
-    if "events" in answer:
-        copied["events"] = [_copy_event(event) for event in answer["events"]]
+    copied["events"] = [_copy_event(event) for event in answer["events"]]
     return copied
 
 
