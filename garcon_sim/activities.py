@@ -3,7 +3,14 @@
 The four activity timeouts are data (`ACTIVITY_TIMEOUTS`): which attribute holds the duration
 and whether its clock starts when the task is scheduled or when a worker starts it. Heartbeats
 restart the HEARTBEAT clock only. Every way an activity ends goes through `close_activity`,
-which drops its deadlines and makes its token unknown.
+which drops its deadlines and makes its token unknown. A "NONE" timeout sets no deadline: the
+run's own start-to-close timeout, at most a year, bounds it anyway.
+
+`latest_activity_at` (DescribeWorkflowExecution's latestActivityTaskTimestamp) moves on every
+activity event, not only on scheduling as the API reference says: the recordings show it at
+an ActivityTaskStarted (swf-histories/cancel_requested.json, unrequested_signal.json) and at
+an ActivityTaskCompleted or ActivityTaskFailed (chain_send_result.json,
+failing_activity_output.json).
 """
 from __future__ import annotations
 

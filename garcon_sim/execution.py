@@ -131,6 +131,8 @@ class Execution:
 
     def schedule_decision_task(self) -> None:
         config = self.config
+        # scheduleToStartTimeout is always written, "NONE" unless a task-list override set one,
+        # as in the 2023 recordings (swf-histories/failing_activity_output.json).
         task_list, schedule_to_start = self.task_list_override or (config["taskList"], NONE)
         attributes = {"taskList": task_list,
                       "startToCloseTimeout": config["taskStartToCloseTimeout"],
