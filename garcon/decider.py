@@ -275,11 +275,27 @@ class _Pass:
                          traceback.format_exc()) from error
 
     def _consider_todo(self, current: Activity, found: Expansion, context: dict) -> None:
+        """Consider the instances to do, in generator order: those never scheduled while the
+        decision has room for them (thousands may wait for a slot), those already tried all
+        (they may have exhausted their retries)."""
         history_of = self.state.instances.get
-        for i in found.todo():
+
+        def consider(i: int) -> None:
             activity_id = found.ids[i]
             self._consider(current, ActivityInstance(current, found.values[i], activity_id),
                            history_of(activity_id), found.count, context)
+
+        tried = found.tried()
+        next_tried = 0
+        for i in found.fresh():
+            if not self.room.has_room_for(current):
+                break
+            while next_tried < len(tried) and tried[next_tried] < i:
+                consider(tried[next_tried])
+                next_tried += 1
+            consider(i)
+        for i in tried[next_tried:]:
+            consider(i)
 
     # The custom decider: `flow.decider(schedule, context)`.
 

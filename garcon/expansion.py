@@ -21,24 +21,30 @@ from collections.abc import Iterator
 from typing import Any
 
 from garcon.activity import Activity, instance_ids
-from garcon.history import HistoryState
+from garcon.history import HistoryState, InstanceHistory
 
 _MISSING = object()
-_DONE, _BUSY, _TODO = 0, 1, 2
+_DONE, _BUSY, _TRIED, _FRESH = 0, 1, 2, 3
+"""Where an instance stands: completed; an attempt open; to do again (its last attempt ended
+without completing, or was refused); to do, never scheduled."""
 
 
 class Expansion:
     """An activity's instances for one context, and where each of them stands."""
 
-    __slots__ = ("_index", "_seen", "_status", "_todo", "done", "ids", "values")
+    __slots__ = ("_fresh", "_fresh_order", "_fresh_start", "_index", "_seen", "_status",
+                 "_tried", "done", "ids", "values")
 
     def __init__(self, values: list[dict], ids: list[str]):
         self.values = values
         self.ids = ids
         self.done = 0
-        self._index: dict[str, int] | None = None
         self._status: list[int] = []
-        self._todo: set[int] = set()
+        self._tried: set[int] = set()
+        self._fresh: set[int] = set()
+        self._fresh_order: list[int] = []
+        self._fresh_start = 0
+        self._index: dict[str, int] | None = None
         self._seen = 0
 
     @property
@@ -49,18 +55,26 @@ class Expansion:
     def complete(self) -> bool:
         return self.done == len(self.ids)
 
-    def todo(self) -> list[int]:
-        """The instances (by position) neither done nor busy, in generator order."""
-        return sorted(self._todo)
-
     @property
     def todo_count(self) -> int:
-        return len(self._todo)
+        return len(self._tried) + len(self._fresh)
+
+    def tried(self) -> list[int]:
+        """The instances (by position) to do again, in generator order."""
+        return sorted(self._tried)
+
+    def fresh(self) -> Iterator[int]:
+        """The instances never scheduled, in generator order. They leave in that order as
+        they are scheduled, so the walk starts past those already gone."""
+        order, fresh = self._fresh_order, self._fresh
+        while self._fresh_start < len(order) and order[self._fresh_start] not in fresh:
+            self._fresh_start += 1
+        return (i for i in order[self._fresh_start:] if i in fresh)
 
     def refresh(self, state: HistoryState) -> Expansion:
         """Bring the standing of the instances up to the fold of the history: all of them
         the first time, then only those the history touched since."""
-        if self._seen == 0 and not self._status:
+        if not self._status and self.ids:
             self._classify_all(state)
         else:
             self._reclassify(state, state.touched[self._seen:])
@@ -69,13 +83,11 @@ class Expansion:
 
     def _classify_all(self, state: HistoryState) -> None:
         history_of = state.instances.get
-        status = self._status = [_TODO] * len(self.ids)
-        for i, activity_id in enumerate(self.ids):
-            history = history_of(activity_id)
-            if history is not None:
-                status[i] = _DONE if history.completed else _BUSY if history.open else _TODO
-        self._todo = {i for i, value in enumerate(status) if value == _TODO}
-        self.done = status.count(_DONE)
+        self._status = [_standing(history_of(activity_id)) for activity_id in self.ids]
+        self._tried = {i for i, status in enumerate(self._status) if status == _TRIED}
+        self._fresh_order = [i for i, status in enumerate(self._status) if status == _FRESH]
+        self._fresh = set(self._fresh_order)
+        self.done = self._status.count(_DONE)
 
     def _reclassify(self, state: HistoryState, touched: list[str]) -> None:
         if not touched:
@@ -86,16 +98,22 @@ class Expansion:
             i = self._index.get(activity_id)
             if i is None:
                 continue
-            history = state.instances[activity_id]
-            status = _DONE if history.completed else _BUSY if history.open else _TODO
-            previous = self._status[i]
-            if status != previous:
-                self._status[i] = status
-                self.done += (status == _DONE) - (previous == _DONE)
-                if status == _TODO:
-                    self._todo.add(i)
-                else:
-                    self._todo.discard(i)
+            status, previous = _standing(state.instances[activity_id]), self._status[i]
+            if status == previous:
+                continue
+            self._status[i] = status
+            self.done += (status == _DONE) - (previous == _DONE)
+            self._fresh.discard(i)
+            if status == _TRIED:
+                self._tried.add(i)
+            else:
+                self._tried.discard(i)
+
+
+def _standing(history: InstanceHistory | None) -> int:
+    if history is None:
+        return _FRESH
+    return _DONE if history.completed else _BUSY if history.open else _TRIED
 
 
 class _ReadNoting(dict):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import logging
+import random
 import threading
 import time
 import traceback
@@ -68,10 +69,12 @@ class ActivityWorker:
 
     def __init__(self, flow: Any, activities: Iterable[str] | None = None, *, client: Any = None,
                  limits: SWFLimits = SWF_LIMITS, logger: logging.Logger | None = None,
-                 sleep: Callable[[float], Any] = time.sleep):
+                 sleep: Callable[[float], Any] = time.sleep, rng: random.Random | None = None):
         self.flow = flow
         self.sleep = sleep
         """How to wait between two tries of a respond call (the simulator's is virtual)."""
+        self.rng = rng or random.Random()
+        """The jitter of backoffs (the simulator's is seeded)."""
         self.domain = flow.domain
         self.client = client if client is not None else flow_client(flow)
         self.limits = limits
@@ -101,7 +104,8 @@ class ActivityWorker:
             return task is not None
 
         return Poller(step, name=f"activity worker of {activity.name}", logger=self.logger,
-                      on_exception=activity.on_exception, actor=activity)
+                      on_exception=activity.on_exception, actor=activity,
+                      backoff=Backoff(rng=self.rng))
 
     def poll(self, activity: Activity, identity: str | None = None) -> dict | None:
         request: dict[str, Any] = {"domain": self.domain, "taskList": {"name": activity.task_list}}
@@ -148,7 +152,7 @@ class ActivityWorker:
 
     def respond(self, call: Callable[..., Any], **request: Any) -> bool:
         """Send the answer, trying again while SWF throttles; False when the task is gone."""
-        backoff = Backoff()
+        backoff = Backoff(rng=self.rng)
         for attempt in range(1, RESPOND_ATTEMPTS + 1):
             try:
                 call(**request)

@@ -19,7 +19,7 @@ from garcon.history import HistoryState
 from garcon.limits import SWF_LIMITS, SWFLimits
 from garcon.log import worker_logger
 from garcon.worker.client import flow_client, register_flow
-from garcon.worker.polling import Poller, is_gone, report
+from garcon.worker.polling import Backoff, Poller, is_gone, report
 
 
 class DeciderWorker:
@@ -55,7 +55,7 @@ class DeciderWorker:
             self._own_poller = self.poller(identity)
         return self._own_poller
 
-    def poller(self, identity: str | None = None) -> Poller:
+    def poller(self, identity: str | None = None, backoff: Backoff | None = None) -> Poller:
         """Polls for a decision task once and answers it, when called."""
         def step() -> bool:
             task = self.poll(identity)
@@ -64,7 +64,7 @@ class DeciderWorker:
             return task is not None
 
         return Poller(step, name=f"decider of {self.flow.name}", logger=self.logger,
-                      on_exception=self.on_exception, actor=self)
+                      on_exception=self.on_exception, actor=self, backoff=backoff)
 
     def poll(self, identity: str | None = None) -> dict | None:
         """A decision task with the history since its execution's previous decision task

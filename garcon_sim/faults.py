@@ -1,0 +1,159 @@
+"""Faults to inject into a simulated run: what goes wrong, for which attempts.
+
+Each fault names an activity (as given to `create`, or its full type name; None for any) and
+may narrow it with `match`, values that the attempt's input must hold (the generator values a
+task reads, e.g. `{"generator.country_id": 3}`). `times` limits a fault to the first attempts of
+each matching instance; None means every attempt.
+
+- `fail`: the attempt fails (ActivityTaskFailed) without running the task.
+- `timeout`: the attempt times out with the given kind: SCHEDULE_TO_START (no worker takes it),
+  START_TO_CLOSE or SCHEDULE_TO_CLOSE (a worker takes it and keeps heartbeating, never
+  answering), HEARTBEAT (a worker takes it and goes silent). SWF decides which timeout fires
+  first from the activity's timeouts: asking for one that cannot come first is an error.
+- `crash`: a worker takes the attempt and dies: whichever timeout comes first fires.
+- `throttle`: the next `times` calls of an SWF operation fail with ThrottlingException.
+- `random_failures`: each attempt fails with probability `rate`, drawn from the run's seed.
+
+Exceptions raised by the flow's own tasks need no fault: they fail their attempt as on SWF.
+"""
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+TIMEOUT_KINDS = ("SCHEDULE_TO_START", "START_TO_CLOSE", "SCHEDULE_TO_CLOSE", "HEARTBEAT")
+
+
+class FaultError(ValueError):
+    """A fault that cannot happen as asked; the message says why."""
+
+
+@dataclass(frozen=True)
+class AttemptFault:
+    """A fault on some attempts of some activity instances."""
+
+    activity: str | None
+    match: Mapping[str, Any] | None = None
+    times: int | None = None
+
+    def applies(self, activity_names: tuple[str, ...], payload: Mapping[str, Any],
+                attempt: int) -> bool:
+        """Whether it strikes this attempt (numbered from 1) of an instance of the activity
+        known by `activity_names`, whose input is `payload`."""
+        if self.activity is not None and self.activity not in activity_names:
+            return False
+        if self.times is not None and attempt > self.times:
+            return False
+        return all(key in payload and payload[key] == value
+                   for key, value in (self.match or {}).items())
+
+
+@dataclass(frozen=True)
+class Fail(AttemptFault):
+    reason: str = "injected failure"
+
+
+@dataclass(frozen=True)
+class TimeOut(AttemptFault):
+    kind: str = "START_TO_CLOSE"
+
+
+@dataclass(frozen=True)
+class Crash(AttemptFault):
+    pass
+
+
+@dataclass(frozen=True)
+class Throttle:
+    operation: str
+    times: int = 1
+
+
+@dataclass(frozen=True)
+class RandomFailures:
+    rate: float
+    activity: str | None = None
+    reason: str = "injected random failure"
+
+
+Fault = Fail | TimeOut | Crash | Throttle | RandomFailures
+
+
+def fail(activity: str | None, match: Mapping[str, Any] | None = None,
+         times: int | None = None, reason: str = "injected failure") -> Fail:
+    return Fail(activity, _checked_match(match), _checked_times(times), reason)
+
+
+def timeout(activity: str | None, match: Mapping[str, Any] | None = None,
+            kind: str = "START_TO_CLOSE", times: int | None = None) -> TimeOut:
+    if kind not in TIMEOUT_KINDS:
+        raise FaultError(f"unknown timeout kind {kind!r}: one of {', '.join(TIMEOUT_KINDS)}")
+    return TimeOut(activity, _checked_match(match), _checked_times(times), kind)
+
+
+def crash(activity: str | None, match: Mapping[str, Any] | None = None,
+          times: int | None = None) -> Crash:
+    return Crash(activity, _checked_match(match), _checked_times(times))
+
+
+def throttle(operation: str, times: int = 1) -> Throttle:
+    return Throttle(operation, _checked_times(times))
+
+
+def random_failures(rate: float, activity: str | None = None,
+                    reason: str = "injected random failure") -> RandomFailures:
+    if not 0 <= rate <= 1:
+        raise FaultError(f"a failure rate is between 0 and 1, not {rate!r}")
+    return RandomFailures(rate, activity, reason)
+
+
+@dataclass
+class FaultPlan:
+    """The faults of a run, in the order they were added; the first that applies wins."""
+
+    faults: list[Fault] = field(default_factory=list)
+
+    def add(self, *faults: Fault) -> FaultPlan:
+        self.faults.extend(faults)
+        return self
+
+    def __iter__(self):
+        return iter(self.faults)
+
+    def __len__(self) -> int:
+        return len(self.faults)
+
+    def throttles(self) -> list[Throttle]:
+        return [fault for fault in self.faults if isinstance(fault, Throttle)]
+
+    def for_attempt(self, activity_names: tuple[str, ...], payload: Mapping[str, Any],
+                    attempt: int, rng: random.Random) -> Fail | TimeOut | Crash | None:
+        """The fault striking this attempt, if any. Random failures draw from `rng` once per
+        attempt they could strike, so a run's draws depend only on its seed and its order."""
+        for fault in self.faults:
+            if isinstance(fault, AttemptFault):
+                if fault.applies(activity_names, payload, attempt):
+                    return fault
+            elif isinstance(fault, RandomFailures) and (
+                    fault.activity is None or fault.activity in activity_names) and (
+                    rng.random() < fault.rate):
+                return Fail(fault.activity, reason=fault.reason)
+        return None
+
+
+def plan(faults: Iterable[Fault] | FaultPlan) -> FaultPlan:
+    return faults if isinstance(faults, FaultPlan) else FaultPlan(list(faults))
+
+
+def _checked_times(times: int | None) -> int | None:
+    if times is not None and (not isinstance(times, int) or times < 1):
+        raise FaultError(f"times is a number of attempts (1 or more), not {times!r}")
+    return times
+
+
+def _checked_match(match: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
+    if match is not None and not isinstance(match, Mapping):
+        raise FaultError(f"match is a mapping of input keys to values, not {match!r}")
+    return dict(match) if match is not None else None
