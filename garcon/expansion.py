@@ -192,6 +192,10 @@ class Expansions:
         self._remember = remember
         self._memory: dict[tuple[str, str | None], _Remembered] = {}
 
+    def known_instances(self) -> int:
+        """How many instances the remembered expansions hold, all activities together."""
+        return sum(remembered.expansion.count for remembered in self._memory.values())
+
     def expand(self, activity: Activity, context: dict, state: HistoryState,
                suffix: str | None = None) -> Expansion:
         """The activity's instances, up to date with `state`. Raises whatever the activity's
@@ -203,9 +207,17 @@ class Expansions:
         if not self._remember:
             values = activity.instance_values(context)
             return Expansion(values, instance_ids(activity.name, values, suffix)).refresh(state)
-        noting = _ReadNoting(context)
-        values = activity.instance_values(noting)
+        reads, values = expand_noting_reads(activity, context)
         expansion = Expansion(values, instance_ids(activity.name, values, suffix))
-        self._memory[key] = _Remembered(
-            noting.reads, None if noting.reads is not None else dict(context), expansion)
+        self._memory[key] = _Remembered(reads, None if reads is not None else dict(context),
+                                        expansion)
         return expansion.refresh(state)
+
+
+def expand_noting_reads(activity: Activity, context: dict) -> tuple[dict | None, list[dict]]:
+    """The activity's instances (their generator values), and the context values its
+    generators read: a dict of key to value (a missing key maps to a marker), or None when
+    they looked at the whole context."""
+    noting = _ReadNoting(context)
+    values = activity.instance_values(noting)
+    return noting.reads, values

@@ -15,8 +15,11 @@ from __future__ import annotations
 
 from garcon.limits import SWF_LIMITS, SWFLimits
 
+from . import faults
+from .harness import Progress, RunResult, run_flow
 from .history_io import HistoryFormatError, dump_history, load_history
 from .reenact import Difference, ReenactResult, reenact
+from .replay import ReplayDifference, ReplayResult, replay
 from .simulator import ActivityTaskView, Simulator
 
 __all__ = [
@@ -24,10 +27,17 @@ __all__ = [
     "ActivityTaskView",
     "Difference",
     "HistoryFormatError",
+    "Progress",
     "ReenactResult",
+    "ReplayDifference",
+    "ReplayResult",
+    "RunResult",
     "SWFLimits",
     "Simulator",
     "dump_history",
+    "faults",
     "load_history",
     "reenact",
+    "replay",
+    "run_flow",
 ]

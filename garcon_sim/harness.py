@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -31,6 +31,7 @@ from garcon.decisions import shorten
 from garcon.history import HistoryState
 from garcon.log import worker_logger
 from garcon.worker import ActivityWorker, DeciderWorker, register_flow
+from garcon.worker.deciding import RunMemory
 from garcon.worker.polling import Backoff, Poller, is_gone
 
 from .faults import Crash, Fail, Fault, FaultError, FaultPlan, Throttle, TimeOut, plan
@@ -122,14 +123,41 @@ class RunResult:
         return rows
 
 
+class Progress:
+    """A look at a run under way, for a progress display: read when wanted, it counts then."""
+
+    def __init__(self, memory: RunMemory):
+        self._memory = memory
+
+    @property
+    def events(self) -> int:
+        return self._memory.state.events_used
+
+    @property
+    def instances_done(self) -> int:
+        return sum(1 for i in self._memory.state.instances.values() if i.completed)
+
+    @property
+    def instances_known(self) -> int:
+        """The instances of the activities expanded so far (later ones are not known yet)."""
+        return max(self._memory.expansions.known_instances(),
+                   len(self._memory.state.instances))
+
+    @property
+    def attempts(self) -> int:
+        return sum(len(i.attempts) for i in self._memory.state.instances.values())
+
+
 def run_flow(flow: Any, *, input: dict | None = None, seed: int = 0,
              faults: Iterable[Fault] | FaultPlan = (), sim: Simulator | None = None,
              client: str = "direct", workflow_id: str | None = None,
-             start_time: datetime | None = None, attempt_seconds: float = 1.0) -> RunResult:
+             start_time: datetime | None = None, attempt_seconds: float = 1.0,
+             progress: Callable[[Progress], None] | None = None) -> RunResult:
     """Run `flow` to its end in the simulator (see the module docstring).
 
     `client` is "direct" (fast) or "boto3" (a genuine boto3 client). `sim` reuses a simulator
-    (its clock and limits); otherwise one is made from `seed` and `start_time`.
+    (its clock and limits); otherwise one is made from `seed` and `start_time`. `progress` is
+    called after every decision task.
     """
     if sim is not None and start_time is not None:
         raise ValueError("start_time belongs to the simulator: give one or the other")
@@ -139,13 +167,15 @@ def run_flow(flow: Any, *, input: dict | None = None, seed: int = 0,
         sim = Simulator(seed=seed) if start_time is None else Simulator(
             seed=seed, start_time=start_time)
     return _Run(flow, sim, client, plan(faults), seed, input, workflow_id,
-                attempt_seconds).run()
+                attempt_seconds, progress).run()
 
 
 class _Run:
     def __init__(self, flow: Any, sim: Simulator, client: str, faults: FaultPlan, seed: int,
-                 input: dict | None, workflow_id: str | None, attempt_seconds: float):
+                 input: dict | None, workflow_id: str | None, attempt_seconds: float,
+                 progress: Callable[[Progress], None] | None):
         self.flow = flow
+        self.progress = progress
         self.sim = sim
         self.swf = sim.direct_client() if client == "direct" else sim.client()
         self.faults = faults
@@ -196,13 +226,21 @@ class _Run:
         """Run until the execution closes (None) or nothing can happen (why it is stuck):
         nothing due but the execution's own timeout, with nothing open to wait for."""
         while True:
-            if any(self._step(poller) for poller in self.pollers):
+            if self._step(self.pollers[0]):
+                self._report_progress()
+                continue
+            if any(self._step(poller) for poller in self.pollers[1:]):
                 continue
             described = self._describe()
             if described["executionInfo"]["executionStatus"] == "CLOSED":
                 return None
             if not any(described["openCounts"].values()) or not self._wait():
                 return self._what_is_open(described["openCounts"])
+
+    def _report_progress(self) -> None:
+        memory = self.decider.memory(self.run_id)
+        if self.progress is not None and memory is not None:
+            self.progress(Progress(memory))
 
     def _step(self, poller: Poller) -> bool:
         """One poll (and what it brought); a backoff after an error passes in virtual time."""

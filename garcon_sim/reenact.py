@@ -41,6 +41,7 @@ from .errors import SWFFault
 from .events import REFERENCE_KEYS, Event, attributes
 from .execution import Execution
 from .history_io import HistoryFormatError, load_history
+from .recorded import decision_events, recorded_decision
 from .registry import ACTIVITY_DEFAULTS, WORKFLOW_DEFAULTS
 from .simulator import Simulator
 
@@ -54,44 +55,6 @@ KEY_ATTRIBUTES = (
     "parentWorkflowExecution", "cause", "timeoutType", "result", "reason", "details", "input",
     "control", "startToFireTimeout", "childPolicy", "executionContext",
 )
-
-DECISION_SOURCES: dict[str, tuple[str, tuple[str, ...]]] = {
-    # recorded event: (the decision that yields it, the attributes it carries back)
-    "ActivityTaskScheduled": ("ScheduleActivityTask", (
-        "activityType", "activityId", "input", "control", "taskList", "taskPriority",
-        "scheduleToStartTimeout", "scheduleToCloseTimeout", "startToCloseTimeout",
-        "heartbeatTimeout")),
-    "ScheduleActivityTaskFailed": ("ScheduleActivityTask", ("activityType", "activityId")),
-    "ActivityTaskCancelRequested": ("RequestCancelActivityTask", ("activityId",)),
-    "RequestCancelActivityTaskFailed": ("RequestCancelActivityTask", ("activityId",)),
-    "TimerStarted": ("StartTimer", ("timerId", "startToFireTimeout", "control")),
-    "StartTimerFailed": ("StartTimer", ("timerId",)),
-    "TimerCanceled": ("CancelTimer", ("timerId",)),
-    "CancelTimerFailed": ("CancelTimer", ("timerId",)),
-    "MarkerRecorded": ("RecordMarker", ("markerName", "details")),
-    "RecordMarkerFailed": ("RecordMarker", ("markerName",)),
-    "WorkflowExecutionCompleted": ("CompleteWorkflowExecution", ("result",)),
-    "CompleteWorkflowExecutionFailed": ("CompleteWorkflowExecution", ()),
-    "WorkflowExecutionFailed": ("FailWorkflowExecution", ("reason", "details")),
-    "FailWorkflowExecutionFailed": ("FailWorkflowExecution", ()),
-    "WorkflowExecutionCanceled": ("CancelWorkflowExecution", ("details",)),
-    "CancelWorkflowExecutionFailed": ("CancelWorkflowExecution", ()),
-    "WorkflowExecutionContinuedAsNew": ("ContinueAsNewWorkflowExecution", (
-        "input", "executionStartToCloseTimeout", "taskList", "taskPriority",
-        "taskStartToCloseTimeout", "childPolicy", "tagList", "lambdaRole")),
-    "ContinueAsNewWorkflowExecutionFailed": ("ContinueAsNewWorkflowExecution", ()),
-    "StartChildWorkflowExecutionInitiated": ("StartChildWorkflowExecution", (
-        "workflowId", "workflowType", "control", "input", "executionStartToCloseTimeout",
-        "taskList", "taskPriority", "taskStartToCloseTimeout", "childPolicy", "tagList",
-        "lambdaRole")),
-    "StartChildWorkflowExecutionFailed": ("StartChildWorkflowExecution", (
-        "workflowId", "workflowType", "control")),
-    "SignalExternalWorkflowExecutionInitiated": ("SignalExternalWorkflowExecution", (
-        "workflowId", "runId", "signalName", "input", "control")),
-    "RequestCancelExternalWorkflowExecutionInitiated": (
-        "RequestCancelExternalWorkflowExecution", ("workflowId", "runId", "control")),
-    "ScheduleLambdaFunctionFailed": ("ScheduleLambdaFunction", ("id", "name")),
-}
 
 CHILD_OUTCOMES = {
     # what the parent recorded: the decision that closes the child, and what it carries
@@ -217,12 +180,7 @@ class _Driver:
         self.world = sim.service.world
         self.recorded = recorded
         self.by_id = {event["eventId"]: event for event in recorded}
-        self.decisions_of: dict[int, list[Event]] = {}
-        for event in recorded:
-            completed = attributes(event).get("decisionTaskCompletedEventId")
-            if completed and event["eventType"] in DECISION_SOURCES and not attributes(
-                    event).get("initiatedEventId"):
-                self.decisions_of.setdefault(completed, []).append(event)
+        self.decisions_of = decision_events(recorded)
         self.run_id = ""
         self.decision_token = ""
         self.activity_tokens: dict[int, str] = {}
@@ -349,15 +307,15 @@ class _Driver:
         self.call(event, "RespondDecisionTaskCompleted", params)
 
     def _decision(self, source: Event) -> dict[str, Any]:
-        decision_type, keys = DECISION_SOURCES[source["eventType"]]
-        a = attributes(source)
-        given = {key: a[key] for key in keys if key in a}
-        if decision_type == "ContinueAsNewWorkflowExecution" and "workflowType" in a:
-            given["workflowTypeVersion"] = a["workflowType"]["version"]
+        """The decision the event records, completed so that SWF takes it: a refused timer
+        gets a duration, a refused activity the fields checked before its missing default."""
+        decision = recorded_decision(source)
+        decision_type = decision["decisionType"]
+        given = decision[decision_attributes_key(decision_type)]
         if source["eventType"] == "StartTimerFailed":
             given["startToFireTimeout"] = "0"
-        given.update(_placeholders(decision_type, a.get("cause", "")))
-        return {"decisionType": decision_type, decision_attributes_key(decision_type): given}
+        given.update(_placeholders(decision_type, attributes(source).get("cause", "")))
+        return decision
 
     def poll_activity(self, event: Event) -> None:
         a = attributes(event)

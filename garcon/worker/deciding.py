@@ -37,7 +37,7 @@ class DeciderWorker:
         self.on_exception = getattr(flow, "on_exception", None)
         self.logger = logger or worker_logger()
         self._own_poller: Poller | None = None
-        self._runs: OrderedDict[str, _RunMemory] = OrderedDict()
+        self._runs: OrderedDict[str, RunMemory] = OrderedDict()
         self._remembered_runs = remembered_runs
         if register:
             register_flow(self.client, flow, self.logger)
@@ -110,14 +110,19 @@ class DeciderWorker:
                          summarize(decision.decisions))
         return decision
 
-    def _remember(self, task: dict) -> _RunMemory:
+    def memory(self, run_id: str) -> RunMemory | None:
+        """What the worker keeps of an execution it decided lately: the fold of its history
+        and its activities' expansions."""
+        return self._runs.get(run_id)
+
+    def _remember(self, task: dict) -> RunMemory:
         """The fold of the task's history, from what was kept of its execution if the task's
         events follow on it, else from the whole history."""
         run_id = task["workflowExecution"]["runId"]
-        memory = self._runs.pop(run_id, None) or _RunMemory()
+        memory = self._runs.pop(run_id, None) or RunMemory()
         events = task["events"]
         if not events or events[0]["eventId"] > memory.state.events_used + 1:
-            memory = _RunMemory()
+            memory = RunMemory()
             if not events or events[0]["eventId"] != 1:
                 events = self._whole_history(task["workflowExecution"], task["startedEventId"])
         memory.state.apply_all(
@@ -140,8 +145,8 @@ class DeciderWorker:
                 return events
 
 
-class _RunMemory:
-    """What a decider keeps of an execution between its decision tasks."""
+class RunMemory:
+    """What a decider keeps of an execution between its decision tasks (read only)."""
 
     __slots__ = ("expansions", "state")
 

@@ -1,0 +1,270 @@
+"""`garcon-sim`: run a flow in the simulator, replay or re-enact a history, draw its timeline,
+estimate a flow's history budget.
+
+Every user error (a missing file, JSON that does not parse, something that is not a history, a
+flow that does not import) is one line on standard error and exit status 2. `run`, `replay`,
+`reenact` and `budget` exit 1 when the answer is "no" (the run did not complete, the decisions
+differ, the simulator departs from the history, the flow cannot fit).
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import logging
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TextIO
+
+from garcon.budget import estimate
+from garcon.limits import SWF_LIMITS
+from garcon.loader import FlowError, load_flow
+
+from . import faults
+from .faults import FaultError
+from .harness import Progress, RunResult, run_flow
+from .history_io import HistoryFormatError, load_history
+from .reenact import reenact
+from .replay import replay
+
+PROG = "garcon-sim"
+
+
+class UsageError(Exception):
+    """A mistake in what the user asked for; the message is the one line they see."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=args.log_level, stream=sys.stderr,
+                        format=f"{PROG}: %(levelname)s %(name)s: %(message)s")
+    try:
+        return args.command(args)
+    except (UsageError, FlowError, HistoryFormatError, FaultError) as error:
+        print(f"{PROG}: error: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"{PROG}: error: {error.strerror or error}: {error.filename or ''}".rstrip(": "),
+              file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG, description="Run garcon flows in a deterministic Amazon SWF simulator, and "
+        "replay, re-enact and draw SWF histories.",
+        epilog="FLOW is a module (pkg.flows.country), a file (flows/country.py), or either "
+        "with :attribute for a flow object. HISTORY is what `aws swf "
+        "get-workflow-execution-history` prints, a list of events, pages of them, the output "
+        "of `garcon-sim run --out`, or a gzip of any; - reads standard input.")
+    parser.add_argument("--log-level", default="WARNING",
+                        choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="run a flow in the simulator",
+                              description="Run a flow to its end in the simulator, with "
+                              "faults if asked. Exit 0 when it completed, 1 otherwise.")
+    run.add_argument("flow", metavar="FLOW")
+    run.add_argument("--input", metavar="JSON|@FILE", help="the workflow input (an object)")
+    run.add_argument("--seed", type=int, default=0, help="the run's seed (default 0)")
+    run.add_argument("--fail-rate", type=float, metavar="R",
+                     help="make each activity attempt fail with probability R")
+    run.add_argument("--fail", action="append", default=[], metavar="ACTIVITY[:TIMES]",
+                     help="make the activity's attempts fail: every one, or the first TIMES "
+                     "of each instance (repeatable)")
+    run.add_argument("--out", metavar="HISTORY.json", help="write the history there")
+    run.add_argument("--timeline", metavar="RUN.html", help="draw the run's timeline there")
+    run.add_argument("--json", action="store_true",
+                     help="print a machine-readable summary instead of the table")
+    run.set_defaults(command=_run)
+
+    again = commands.add_parser("replay", help="replay a history against a flow's decider",
+                                description="Run the flow's decider at every decision task "
+                                "of the history and compare its decisions with the recorded "
+                                "ones. Exit 0 when they all match, 1 otherwise.")
+    again.add_argument("history", metavar="HISTORY")
+    again.add_argument("--flow", required=True, metavar="FLOW")
+    again.add_argument("--domain", help="the execution's domain, if the recorded activity "
+                       "inputs do not say (garcon writes it there)")
+    again.add_argument("--workflow-id")
+    again.add_argument("--run-id")
+    again.set_defaults(command=_replay)
+
+    act = commands.add_parser("reenact", help="re-enact an SWF history in the simulator",
+                              description="Make the calls the history implies against the "
+                              "simulator and compare the histories. Exit 0 when the simulator "
+                              "reproduces it, 1 where it departs.")
+    act.add_argument("history", metavar="HISTORY")
+    act.set_defaults(command=_reenact)
+
+    draw = commands.add_parser("timeline", help="draw a history as an HTML timeline",
+                               description="Write one self-contained HTML file drawing the "
+                               "history: a row per activity instance, a bar per attempt.")
+    draw.add_argument("history", metavar="HISTORY")
+    draw.add_argument("-o", "--output", required=True, metavar="FILE.html")
+    draw.set_defaults(command=_timeline)
+
+    count = commands.add_parser("budget", help="estimate a flow's history budget",
+                                description="Count the events the flow adds to its history, "
+                                "per activity, against SWF's 25,000-event limit. Exit 1 when "
+                                "even a run without failures cannot fit.")
+    count.add_argument("flow", metavar="FLOW")
+    count.add_argument("--input", metavar="JSON|@FILE", help="the workflow input (an object)")
+    count.set_defaults(command=_budget)
+    return parser
+
+
+# Commands.
+
+def _run(args: argparse.Namespace) -> int:
+    flow = load_flow(args.flow)
+    plan = [faults.fail(*_fail_option(text)) for text in args.fail]
+    if args.fail_rate is not None:
+        plan.append(faults.random_failures(args.fail_rate))
+    show = _ProgressLine(sys.stderr) if sys.stderr.isatty() and not args.json else None
+    quiet = contextlib.redirect_stdout(sys.stderr) if args.json else contextlib.nullcontext()
+    with quiet:
+        result = run_flow(flow, input=_input(args.input), seed=args.seed, faults=plan,
+                          progress=show)
+    if show is not None:
+        show.finish()
+    if args.out:
+        Path(args.out).write_text(result.to_json())
+    if args.timeline:
+        from .timeline import write_timeline
+        write_timeline(result.events, args.timeline,
+                       title=f"{flow.name} {result.workflow_id} (seed {args.seed})")
+    print(json.dumps(_summary(result), indent=2) if args.json else _table(result))
+    return 0 if result.status == "COMPLETED" else 1
+
+
+def _replay(args: argparse.Namespace) -> int:
+    flow = load_flow(args.flow)
+    execution = None
+    if args.domain or args.workflow_id or args.run_id:
+        if not (args.domain and args.workflow_id and args.run_id):
+            raise UsageError("--domain, --workflow-id and --run-id go together")
+        execution = {"domain": args.domain, "workflowId": args.workflow_id,
+                     "runId": args.run_id}
+    result = replay(load_history(args.history), flow, execution=execution)
+    print(result.report())
+    return 0 if result.ok else 1
+
+
+def _reenact(args: argparse.Namespace) -> int:
+    result = reenact(load_history(args.history))
+    print(result.report())
+    return 0 if result.ok else 1
+
+
+def _timeline(args: argparse.Namespace) -> int:
+    from .timeline import write_timeline
+    events = load_history(args.history)
+    path = write_timeline(events, args.output, title=Path(args.history).name)
+    print(f"timeline of {len(events):,} events written to {path}")
+    return 0
+
+
+def _budget(args: argparse.Namespace) -> int:
+    flow = load_flow(args.flow)
+    try:
+        plan = estimate(flow, _input(args.input))
+    except ValueError as error:
+        raise UsageError(str(error)) from error
+    rows = [(row.name, f"{row.instances:,}" + ("" if row.exact else "?"), f"{row.fewest:,}",
+             f"{row.most:,}") for row in plan.activities]
+    rows.append(("total (with the workflow's own 5)", "", f"{plan.fewest:,}", f"{plan.most:,}"))
+    print(_columns(("activity", "instances", "fewest events", "most events"), rows))
+    if any(not row.exact for row in plan.activities):
+        print("? counted as one instance: its generators need results of earlier activities")
+    print(f"limit {plan.limit:,}, advised {plan.recommended:,}: {plan.verdict}")
+    return 0 if plan.fits else 1
+
+
+# Helpers.
+
+def _input(text: str | None) -> dict | None:
+    if text is None:
+        return None
+    source = "the input"
+    if text.startswith("@"):
+        source = text[1:]
+        try:
+            text = Path(source).read_text()
+        except OSError as error:
+            raise UsageError(f"cannot read the input file {source}: {error.strerror}") from error
+    try:
+        value = json.loads(text)
+    except ValueError as error:
+        raise UsageError(f"{source} is not JSON: {error}") from error
+    if not isinstance(value, dict):
+        raise UsageError(f"{source} must be a JSON object, not {type(value).__name__}")
+    return value
+
+
+def _fail_option(text: str) -> tuple[str, None, int | None]:
+    name, _, times = text.partition(":")
+    if not name:
+        raise UsageError(f"--fail takes ACTIVITY[:TIMES], not {text!r}")
+    if times and not (times.isdigit() and int(times) > 0):
+        raise UsageError(f"--fail {text}: TIMES is a number of attempts (1 or more)")
+    return name, None, int(times) if times else None
+
+
+def _summary(result: RunResult) -> dict[str, Any]:
+    return {"status": result.status, "reason": result.reason, "events": result.events_used,
+            "attempts": {name: row["attempts"] for name, row in result.summary().items()},
+            "duration": result.duration.total_seconds(), "workflow_id": result.workflow_id,
+            "run_id": result.run_id, "seed": result.seed}
+
+
+def _table(result: RunResult) -> str:
+    rows = [(name, *(f"{row[key]:,}" for key in ("instances", "attempts", "failures",
+                                                  "timeouts")))
+            for name, row in sorted(result.summary().items())]
+    head = (f"{result.status}" + (f": {result.reason}" if result.reason else "")
+            + f"\n{result.events_used:,} of {SWF_LIMITS.history_events:,} events, "
+            f"{result.duration} of virtual time, seed {result.seed}")
+    return head + "\n\n" + _columns(("activity", "instances", "attempts", "failures",
+                                     "timeouts"), rows)
+
+
+def _columns(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows,
+                                                                        strict=True)]
+    lines = []
+    for row in (header, *rows):
+        lines.append("  ".join(cell.ljust(width) if i == 0 else cell.rjust(width)
+                               for i, (cell, width) in enumerate(zip(row, widths, strict=True))))
+    return "\n".join(lines)
+
+
+class _ProgressLine:
+    """Instances done of those known, attempts, events used: one line, redrawn on a
+    terminal at most ten times a second."""
+
+    def __init__(self, stream: TextIO, clock: Callable[[], float] = time.monotonic):
+        self.stream = stream
+        self.clock = clock
+        self.shown_at = 0.0
+
+    def __call__(self, progress: Progress) -> None:
+        now = self.clock()
+        if now - self.shown_at < 0.1:
+            return
+        self.shown_at = now
+        self.stream.write(f"\r{progress.instances_done:,} of {progress.instances_known:,} "
+                          f"instances done, {progress.attempts:,} attempts, "
+                          f"{progress.events:,} of {SWF_LIMITS.history_events:,} events   ")
+        self.stream.flush()
+
+    def finish(self) -> None:
+        if self.shown_at:
+            self.stream.write("\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,253 @@
+"""Replaying a recorded history against a flow's current code.
+
+Theory of operation
+-------------------
+At every decision task of the history (each DecisionTaskCompleted), `replay` runs the flow's
+decider on the history up to that task's DecisionTaskStarted, with the flow's code seeing the
+instant the task started (freezegun), and compares its decisions with those the history
+records: the events carrying that DecisionTaskCompleted's id, written back as decisions
+(`garcon_sim.recorded`). Inputs and results are compared as JSON. A refused decision (a
+...Failed event) carries only part of the decision: only that part is compared. The reason and
+details of a FailWorkflowExecution are explanations, not behaviour: when they differ (ours name
+the instance, its attempts and its last outcome, garcon's did not), it is a note, not a
+difference.
+
+Replay also watches the flow's generators. The first time one can run, it runs twice on the
+same context: different instances mean randomness or an unordered source (a set). Then, at up to
+`CHECKPOINTS` decision tasks spread over the history, it compares what each generator read from
+the context and what it gave: the same reads and other instances mean the generator depends on
+something else, such as the clock. Either way the instances of a running workflow change under
+it; the report says so in plain words, next to the differences it explains.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from freezegun import freeze_time
+
+from garcon.activity import find_workflow_activities
+from garcon.decider import decide_with_report
+from garcon.expansion import Expansions, expand_noting_reads
+from garcon.history import HistoryState
+from garcon.limits import SWF_LIMITS, SWFLimits
+
+from .decisions import decision_attributes_key
+from .events import Event, attributes
+from .history_io import load_history
+from .recorded import decision_events, recorded_decision, refused
+
+CHECKPOINTS = 64
+"""Decision tasks at which generators are checked: a change between two of them shows, and a
+history of thousands of decision tasks does not run every generator thousands of times."""
+JSON_FIELDS = ("input", "result", "details", "control")
+EXPLANATIONS = {"FailWorkflowExecution": ("reason", "details")}
+"""Attributes that explain a decision rather than make it: differences there are notes."""
+
+
+@dataclass(frozen=True)
+class ReplayDifference:
+    event_id: int
+    """The DecisionTaskCompleted of the decision task where the decisions differ."""
+    recorded: dict | None
+    replayed: dict | None
+    explanation: str
+
+
+@dataclass
+class ReplayResult:
+    decision_tasks: int
+    differences: list[ReplayDifference] = field(default_factory=list)
+    unstable: list[str] = field(default_factory=list)
+    """Generators whose instances change under a running workflow, in plain words."""
+    notes: list[str] = field(default_factory=list)
+    """Differences in explanations only (failure reasons), which change no decision."""
+
+    @property
+    def ok(self) -> bool:
+        """No difference, and no generator that would change a running workflow's instances."""
+        return not self.differences and not self.unstable
+
+    def report(self) -> str:
+        found = [f"{len(self.differences)} difference(s)"] if self.differences else []
+        found += [f"{len(self.unstable)} unstable generator(s)"] if self.unstable else []
+        lines = [f"replayed {self.decision_tasks} decision task(s): "
+                 + (", ".join(found) or "no difference")]
+        for difference in self.differences:
+            lines.append(f"- decision task completed at event {difference.event_id}: "
+                         f"{difference.explanation}")
+            lines.append(f"    recorded: {_show(difference.recorded)}")
+            lines.append(f"    replayed: {_show(difference.replayed)}")
+        lines += [f"- {finding}" for finding in self.unstable]
+        lines += [f"note: {note}" for note in self.notes]
+        return "\n".join(lines)
+
+    __str__ = report
+
+
+def replay(history: Any, flow: Any, *, execution: dict | None = None,
+           limits: SWFLimits = SWF_LIMITS) -> ReplayResult:
+    """Compare the decisions recorded in `history` (anything `load_history` reads) with those
+    `flow` makes now. `execution` ({"domain", "workflowId", "runId"}) is what activity inputs
+    carry; by default it is read from the recorded inputs."""
+    events = load_history(history)
+    execution = execution or recorded_execution(events)
+    return _Replay(flow, events, execution, limits).run()
+
+
+def recorded_execution(events: list[Event]) -> dict | None:
+    """The execution named in the recorded activity inputs (garcon writes it there), if any."""
+    for event in events:
+        if event["eventType"] != "ActivityTaskScheduled":
+            continue
+        try:
+            payload = json.loads(attributes(event).get("input") or "{}")
+        except ValueError:
+            continue
+        if isinstance(payload, dict) and all(
+                f"execution.{key}" in payload for key in ("domain", "workflow_id", "run_id")):
+            return {"domain": payload["execution.domain"],
+                    "workflowId": payload["execution.workflow_id"],
+                    "runId": payload["execution.run_id"]}
+    return None
+
+
+class _Replay:
+    def __init__(self, flow: Any, events: list[Event], execution: dict | None,
+                 limits: SWFLimits):
+        self.flow = flow
+        self.events = events
+        self.execution = execution
+        self.limits = limits
+        self.result = ReplayResult(0)
+        self.generators = _GeneratorWatch(flow, execution)
+
+    def run(self) -> ReplayResult:
+        recorded = decision_events(self.events)
+        tasks = sum(e["eventType"] == "DecisionTaskCompleted" for e in self.events)
+        checkpoints = {round(i * (tasks - 1) / (CHECKPOINTS - 1)) for i in range(CHECKPOINTS)}
+        state, folded, expansions = HistoryState(), 0, Expansions()
+        with freeze_time(self.events[0]["eventTimestamp"], tick=False) as clock:
+            for completed in self.events:
+                if completed["eventType"] != "DecisionTaskCompleted":
+                    continue
+                started_id = attributes(completed)["startedEventId"]
+                while folded < len(self.events) and self.events[folded]["eventId"] <= started_id:
+                    state.apply(self.events[folded])
+                    folded += 1
+                clock.move_to(self._timestamp(started_id, completed))
+                decisions = decide_with_report(self.flow, state, self.execution,
+                                               limits=self.limits,
+                                               expansions=expansions).decisions
+                if self.result.decision_tasks in checkpoints:
+                    self.generators.look(completed["eventId"], state)
+                self.result.decision_tasks += 1
+                self._compare(completed["eventId"], recorded.get(completed["eventId"], []),
+                              decisions)
+        self.result.unstable = self.generators.findings()
+        return self.result
+
+    def _timestamp(self, started_id: int, completed: Event) -> Any:
+        started = next((e for e in self.events if e["eventId"] == started_id), completed)
+        return started["eventTimestamp"]
+
+    def _compare(self, event_id: int, sources: list[Event], decisions: list[dict]) -> None:
+        for position in range(max(len(sources), len(decisions))):
+            source = sources[position] if position < len(sources) else None
+            ours = decisions[position] if position < len(decisions) else None
+            theirs = recorded_decision(source) if source is not None else None
+            explanation = self._difference(theirs, ours, source is not None and refused(source))
+            if explanation is not None:
+                self.result.differences.append(ReplayDifference(
+                    event_id, theirs, ours, self._with_generators(explanation, theirs, ours)))
+
+    def _difference(self, theirs: dict | None, ours: dict | None, partial: bool) -> str | None:
+        if theirs is None:
+            return f"the flow now also decides {ours['decisionType']}"
+        if ours is None:
+            return f"the flow no longer decides {theirs['decisionType']}"
+        if theirs["decisionType"] != ours["decisionType"]:
+            return (f"recorded {theirs['decisionType']}, the flow now decides "
+                    f"{ours['decisionType']}")
+        kind = theirs["decisionType"]
+        key = decision_attributes_key(kind)
+        recorded, replayed = theirs[key], ours[key]
+        keys = recorded.keys() if partial else recorded.keys() | replayed.keys()
+        differing = sorted(k for k in keys if not _same(k, recorded.get(k), replayed.get(k))
+                           and not (k == "taskPriority" and k not in replayed))
+        explained = [k for k in differing if k in EXPLANATIONS.get(kind, ())]
+        if explained:
+            self.result.notes.append(
+                f"{kind} {', '.join(explained)} differ (recorded {_show(recorded)}, now "
+                f"{_show(replayed)}): explanations only, the decision is the same")
+        differing = [k for k in differing if k not in explained]
+        if not differing:
+            return None
+        return f"{kind} differs in {', '.join(differing)}"
+
+    def _with_generators(self, explanation: str, theirs: dict | None, ours: dict | None) -> str:
+        names = {d[decision_attributes_key(d["decisionType"])].get("activityType", {}).get(
+            "name") for d in (theirs, ours) if d is not None}
+        causes = [self.generators.unstable[name] for name in sorted(n for n in names if n)
+                  if name in self.generators.unstable]
+        return "; ".join([explanation, *causes])
+
+
+class _GeneratorWatch:
+    """Notes generators whose instances change while what they read stays the same."""
+
+    def __init__(self, flow: Any, execution: dict | None):
+        self.activities = ([] if getattr(flow, "decider", None) is not None
+                           else [a for a in find_workflow_activities(flow) if a.generators])
+        keys = ({} if execution is None else {
+            "execution.domain": execution.get("domain"),
+            "execution.workflow_id": execution.get("workflowId"),
+            "execution.run_id": execution.get("runId")})
+        self.execution_keys = keys
+        self.previous: dict[str, tuple[int, Any, list[dict]]] = {}
+        self.unstable: dict[str, str] = {}
+
+    def look(self, event_id: int, state: HistoryState) -> None:
+        context = {**state.context, **self.execution_keys}
+        for activity in self.activities:
+            if activity.name in self.unstable:
+                continue
+            earlier = self.previous.get(activity.name)
+            try:
+                reads, values = expand_noting_reads(activity, context)
+                again = values if earlier else expand_noting_reads(activity, context)[1]
+            except Exception:
+                continue  # not expandable yet: it reads results still to come
+            if values != again:
+                self.unstable[activity.name] = (
+                    f"the generators of {activity.name} give different instances each time "
+                    "they run on the same context (random numbers, or an unordered source "
+                    "such as a set?)")
+                continue
+            if earlier is not None and earlier[1] == reads and earlier[2] != values:
+                self.unstable[activity.name] = (
+                    f"the generators of {activity.name} gave other instances at the decision "
+                    f"task completed at event {event_id} than at event {earlier[0]}, while "
+                    "what they read from the context was the same: they depend on something "
+                    "else, such as the clock")
+            self.previous[activity.name] = (event_id, reads, values)
+
+    def findings(self) -> list[str]:
+        return [self.unstable[name] for name in sorted(self.unstable)]
+
+
+def _same(key: str, recorded: Any, replayed: Any) -> bool:
+    if key in JSON_FIELDS and isinstance(recorded, str) and isinstance(replayed, str):
+        try:
+            return json.loads(recorded) == json.loads(replayed)
+        except ValueError:
+            pass
+    return recorded == replayed
+
+
+def _show(decision: dict | None, limit: int = 300) -> str:
+    if decision is None:
+        return "(none)"
+    text = json.dumps(decision, sort_keys=True, default=str)
+    return text if len(text) <= limit else text[:limit - 1] + "\u2026"

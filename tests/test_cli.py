@@ -1,0 +1,187 @@
+"""The `garcon-sim` command, run as a process on real files."""
+import gzip
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import SHARED
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED_FLOW = str(ROOT / "examples" / "country_flow.py")
+COFFEE = str(ROOT / "examples" / "coffee_shop.py") + ":flow"
+SWF_HISTORIES = sorted(path for path in (SHARED / "swf-histories").glob("*.json")
+                       if "history" in json.loads(path.read_text()))
+GARCON_HISTORIES = SHARED / "garcon-histories"
+
+
+def garcon_sim(*args, stdin=None, cwd=None):
+    return subprocess.run([sys.executable, "-m", "garcon_sim.cli", *map(str, args)],
+                          capture_output=True, text=True, input=stdin, cwd=cwd or ROOT,
+                          timeout=120)
+
+
+def one_line_error(done, *fragments):
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    line = done.stderr.strip()
+    assert "\n" not in line and line.startswith("garcon-sim: error: ")
+    for fragment in fragments:
+        assert fragment in line, line
+    return line
+
+
+def test_run_completes_and_prints_a_table_per_activity(tmp_path):
+    out = tmp_path / "history.json"
+    done = garcon_sim("run", SEED_FLOW, "--seed", 2, "--out", out)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("country_flow_activity_") >= 3  # the flow's prints, the table
+    table = done.stdout[done.stdout.index("COMPLETED"):]
+    assert "instances  attempts  failures  timeouts" in table
+    assert "country_flow_activity_2          5" in table
+    events = json.loads(out.read_text())["events"]
+    assert events[-1]["eventType"] == "WorkflowExecutionCompleted"
+
+
+def test_run_json_is_machine_readable_and_exit_1_when_not_completed():
+    done = garcon_sim("run", SEED_FLOW, "--json", "--fail", "activity_2:4")
+    assert done.returncode == 1
+    summary = json.loads(done.stdout)
+    assert summary["status"] == "FAILED"
+    assert "did not complete in 4 attempts" in summary["reason"]
+    assert summary["attempts"]["country_flow_activity_1"] == 1
+    assert set(summary) >= {"status", "reason", "events", "attempts", "duration"}
+
+
+def test_run_with_random_failures_follows_the_seed():
+    first = garcon_sim("run", SEED_FLOW, "--json", "--fail-rate", "0.5", "--seed", 3)
+    again = garcon_sim("run", SEED_FLOW, "--json", "--fail-rate", "0.5", "--seed", 3)
+    assert json.loads(first.stdout) == json.loads(again.stdout)
+    assert sum(json.loads(first.stdout)["attempts"].values()) > 7
+
+
+def test_run_takes_input_from_a_file(tmp_path):
+    flow = tmp_path / "days.py"
+    flow.write_text(
+        "from garcon import activity, runner\n"
+        "create = activity.create('dev', 'days')\n"
+        "domain, name = 'dev', 'days'\n"
+        "fetch = create(name='fetch', generators=[lambda c: ({'d': d} for d in c['days'])],\n"
+        "               run=runner.Sync(lambda context, activity: None))\n")
+    (tmp_path / "input.json").write_text(json.dumps({"days": [1, 2, 3]}))
+    done = garcon_sim("run", flow, "--input", "@input.json", "--json", cwd=tmp_path)
+    assert json.loads(done.stdout)["attempts"] == {"days_fetch": 3}
+
+
+@pytest.mark.parametrize("args, fragments", [
+    (["run", "no/such/flow.py"], ["no such flow file: no/such/flow.py"]),
+    (["run", "no_such_module_here"], ["no such flow module: no_such_module_here"]),
+    (["run", SEED_FLOW + ":nothing"], ["has no attribute 'nothing'"]),
+    (["run", str(ROOT / "garcon" / "limits.py")], ["is not a flow"]),
+    (["run", SEED_FLOW, "--input", "{not json"], ["the input is not JSON"]),
+    (["run", SEED_FLOW, "--input", "[1]"], ["must be a JSON object, not list"]),
+    (["run", SEED_FLOW, "--input", "@missing.json"], ["cannot read the input file"]),
+    (["run", SEED_FLOW, "--fail", "activity_2:zero"], ["TIMES is a number"]),
+    (["run", SEED_FLOW, "--fail-rate", "2"], ["between 0 and 1"]),
+    (["budget", COFFEE], ["custom decider"]),
+])
+def test_user_errors_are_one_line_and_exit_2(args, fragments):
+    one_line_error(garcon_sim(*args), *fragments)
+
+
+def test_a_flow_that_raises_on_import_is_one_line(tmp_path):
+    broken = tmp_path / "broken.py"
+    broken.write_text("import json\nraise RuntimeError('no database here')\n")
+    one_line_error(garcon_sim("run", broken), "does not import: RuntimeError: no database here")
+    bad = tmp_path / "bad.py"
+    bad.write_text("def oops(:\n")
+    one_line_error(garcon_sim("run", bad), "SyntaxError at line 1")
+
+
+@pytest.mark.parametrize("name", ["country_flow-0", "country_flow-1", "days_by_countries-2",
+                                  "coffee_shop-3"])
+def test_replay_agrees_with_garcon_1_1_1(name):
+    flow = json.loads((GARCON_HISTORIES / f"{name}.json").read_text())["flow"]
+    done = garcon_sim("replay", GARCON_HISTORIES / f"{name}.json",
+                      "--flow", f"{GARCON_HISTORIES / 'flows.py'}:{flow}")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "no difference" in done.stdout
+
+
+def test_replay_reports_a_changed_flow_with_exit_1(tmp_path):
+    run = garcon_sim("run", SEED_FLOW, "--out", tmp_path / "h.json")
+    assert run.returncode == 0
+    changed = tmp_path / "changed.py"
+    changed.write_text(Path(SEED_FLOW).read_text().replace("total_countries = 6",
+                                                          "total_countries = 7"))
+    done = garcon_sim("replay", tmp_path / "h.json", "--flow", changed)
+    assert done.returncode == 1
+    assert "difference(s)" in done.stdout
+    assert "- decision task completed at event" in done.stdout
+
+
+def test_replay_reads_standard_input_and_gzip(tmp_path):
+    history = (GARCON_HISTORIES / "country_flow-0.json").read_text()
+    flow = f"{GARCON_HISTORIES / 'flows.py'}:country_flow"
+    assert garcon_sim("replay", "-", "--flow", flow, stdin=history).returncode == 0
+    packed = tmp_path / "h.json.gz"
+    packed.write_bytes(gzip.compress(history.encode()))
+    assert garcon_sim("replay", packed, "--flow", flow).returncode == 0
+
+
+@pytest.mark.parametrize("path", SWF_HISTORIES, ids=lambda path: path.stem)
+def test_reenact_reproduces_every_recorded_swf_history(path):
+    done = garcon_sim("reenact", path)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_reenact_finds_a_departure_with_exit_1(tmp_path):
+    recorded = json.loads((SHARED / "swf-histories" / "timer_and_cancel.json").read_text())
+    events = recorded["history"]["events"]
+    timer = next(e for e in events if e["eventType"] == "TimerFired")
+    timer["eventType"] = "TimerCanceled"
+    timer["timerCanceledEventAttributes"] = timer.pop("timerFiredEventAttributes")
+    (tmp_path / "altered.json").write_text(json.dumps({"events": events}))
+    done = garcon_sim("reenact", tmp_path / "altered.json")
+    assert done.returncode == 1
+    assert f"event {timer['eventId']}" in done.stdout
+
+
+@pytest.mark.parametrize("content, fragment", [
+    ("{not json", "invalid JSON"), ('{"hello": 1}', "history"), ("[]", "history")])
+def test_bad_histories_are_one_line_and_exit_2(tmp_path, content, fragment):
+    path = tmp_path / "bad.json"
+    path.write_text(content)
+    for command in (["reenact", path], ["replay", path, "--flow", SEED_FLOW]):
+        one_line_error(garcon_sim(*command), fragment)
+    one_line_error(garcon_sim("reenact", tmp_path / "missing.json"), "missing.json")
+
+
+def test_budget_prints_the_table_and_its_verdict():
+    done = garcon_sim("budget", SEED_FLOW)
+    assert done.returncode == 0
+    assert "country_flow_activity_2                    5             30          120" in (
+        done.stdout)
+    assert "fits: 47 to 137 events, under 10,000" in done.stdout
+
+
+def test_budget_exits_1_when_even_the_fewest_events_do_not_fit(tmp_path):
+    flow = tmp_path / "huge.py"
+    flow.write_text(
+        "from garcon import activity, runner\n"
+        "domain, name = 'dev', 'huge'\n"
+        "create = activity.create(domain, name)\n"
+        "big = create(name='big', generators=[lambda c: ({'n': n} for n in range(5000))],\n"
+        "             run=runner.Sync(lambda context, activity: None))\n")
+    done = garcon_sim("budget", flow)
+    assert done.returncode == 1
+    assert "does not fit: even without failures the history needs 30,005 events" in done.stdout
+
+
+@pytest.mark.parametrize("command", ["run", "replay", "reenact", "timeline", "budget"])
+def test_each_command_has_help(command):
+    done = garcon_sim(command, "--help")
+    assert done.returncode == 0 and done.stdout.startswith(f"usage: garcon-sim {command}")
+    assert garcon_sim("--help").stdout.count(command) >= 1
