@@ -16,6 +16,7 @@ import threading
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from garcon.activity import find_workflow_activities
 from garcon.loader import FlowError, load_flow
 from garcon.log import worker_logger
 from garcon.worker.activities import ActivityWorker
@@ -53,7 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     logger = worker_logger()
     try:
         flow = load_flow(args.flow)
-        client = flow_client(flow, args.region, args.endpoint_url)
+        client = flow_client(flow, args.region, args.endpoint_url,
+                             connections=len(find_workflow_activities(flow)) + 2)
         pollers = _pollers(flow, client, args)
         register_flow(client, flow, logger)
     except (FlowError, BotoCoreError, ClientError) as error:

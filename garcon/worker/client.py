@@ -15,18 +15,22 @@ CLIENT_CONFIG = Config(
     retries={"mode": "standard", "max_attempts": 5},
     # SWF holds a poll for up to 60 s; AWS advises a socket timeout of at least 70 s.
     read_timeout=70, connect_timeout=10)
+DEFAULT_CONNECTIONS = 10
 
 ALREADY_EXISTS = frozenset({"DomainAlreadyExistsFault", "TypeAlreadyExistsFault"})
 
 
-def make_client(region: str | None = None, endpoint_url: str | None = None) -> Any:
+def make_client(region: str | None = None, endpoint_url: str | None = None,
+                connections: int = DEFAULT_CONNECTIONS) -> Any:
     """A boto3 SWF client: credentials, region and endpoint the usual boto3 way (environment,
-    profile, AWS_ENDPOINT_URL_SWF), unless given here; botocore's standard retries."""
-    return boto3.client("swf", region_name=region, endpoint_url=endpoint_url,
-                        config=CLIENT_CONFIG)
+    profile, AWS_ENDPOINT_URL_SWF), unless given here; botocore's standard retries; a pool of
+    `connections` HTTP connections (one per polling thread: a long poll holds one for 60 s)."""
+    config = CLIENT_CONFIG.merge(Config(max_pool_connections=connections))
+    return boto3.client("swf", region_name=region, endpoint_url=endpoint_url, config=config)
 
 
-def flow_client(flow: Any, region: str | None = None, endpoint_url: str | None = None) -> Any:
+def flow_client(flow: Any, region: str | None = None, endpoint_url: str | None = None,
+                connections: int = DEFAULT_CONNECTIONS) -> Any:
     """The flow's own client (or one of its activities'), unless a region or an endpoint is
     asked for; otherwise a new one."""
     if region is None and endpoint_url is None:
@@ -34,7 +38,7 @@ def flow_client(flow: Any, region: str | None = None, endpoint_url: str | None =
             (a.client for a in find_workflow_activities(flow) if a.client is not None), None)
         if own is not None:
             return own
-    return make_client(region, endpoint_url)
+    return make_client(region, endpoint_url, connections)
 
 
 def register_flow(client: Any, flow: Any, logger: logging.Logger | None = None) -> None:
