@@ -1,0 +1,48 @@
+"""The swf_sim fixture, as a user's own project gets it: installed, no conftest."""
+import subprocess
+import sys
+from pathlib import Path
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+USER_TESTS = '''
+import pytest
+import country_flow
+from garcon_sim import faults
+
+
+def test_one_country_fails_twice(swf_sim):
+    swf_sim.faults.add(faults.fail("activity_2", match={"generator.country_id": 3}, times=2))
+    run = swf_sim.run(country_flow, input={})
+    assert run.status == "COMPLETED"
+    assert run.attempts("activity_2", {"generator.country_id": 3}) >= 3
+    assert run.attempts("activity_2", {"generator.country_id": 1}) >= 1
+
+
+@pytest.mark.swf_sim(seed=5, start_time="2030-01-02T03:04:05+00:00")
+def test_the_marker_sets_seed_and_start_time(swf_sim):
+    run = swf_sim.run(country_flow)
+    assert run.seed == 5
+    assert run.events[0]["eventTimestamp"].isoformat().startswith("2030-01-02T03:04:05")
+
+
+def test_a_failing_test_says_where_its_history_is(swf_sim):
+    swf_sim.faults.add(faults.fail("activity_1"))
+    run = swf_sim.run(country_flow)
+    assert run.status == "COMPLETED"
+'''
+
+
+def test_a_users_project_gets_the_fixture_without_a_conftest(tmp_path):
+    (tmp_path / "country_flow.py").write_text((EXAMPLES / "country_flow.py").read_text())
+    (tmp_path / "test_user.py").write_text(USER_TESTS)
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                           "--rootdir", str(tmp_path), "test_user.py"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert not (tmp_path / "conftest.py").exists()
+    assert "1 failed, 2 passed" in done.stdout, done.stdout + done.stderr
+    report = done.stdout[done.stdout.index("test_a_failing_test_says_where_its_history_is"):]
+    assert "history saved to " in report
+    saved = Path(report.split("history saved to ", 1)[1].split()[0])
+    assert saved.is_file() and '"WorkflowExecutionFailed"' in saved.read_text()
+    assert f"garcon-sim timeline {saved} -o {saved.with_suffix('.html')}" in report
