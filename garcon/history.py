@@ -153,9 +153,6 @@ class HistoryState:
             method, attributes = handler
             method(event_id, event[attributes])
 
-    def instance(self, activity_id: str) -> InstanceHistory | None:
-        return self.instances.get(activity_id)
-
     # Handlers, one per event type that matters to a decider.
 
     def _started(self, event_id: int, attributes: dict) -> None:

@@ -282,3 +282,10 @@ def test_respond_is_tried_again_while_throttled(sim, swf):
         sim.throttle("RespondActivityTaskCompleted", 10)
         decider.answer(decider.poll())
         worker.execute(flow.work, worker.poll(flow.work))
+
+
+def test_garcons_names_for_the_workers_still_work():
+    from garcon.activity import ActivityWorker as FromActivity
+    from garcon.decider import DeciderWorker as FromDecider
+
+    assert (FromActivity, FromDecider) == (ActivityWorker, DeciderWorker)

@@ -176,3 +176,12 @@ def test_sigterm_while_busy_lets_the_attempt_finish_answer_and_exit_0(
                  if e["eventType"] == "ActivityTaskCompleted"]
     assert json.loads(completed[0]["activityTaskCompletedEventAttributes"]["result"]) == {
         "released": True}
+
+
+def test_an_unknown_activity_is_one_line_and_exit_2(endpoint):
+    process = worker(endpoint, "examples/country_flow.py", "--activities", "activity_9")
+    output, _ = process.communicate(timeout=30)
+    assert process.returncode == 2
+    assert output.strip() == (
+        "python -m garcon.worker: error: examples/country_flow.py has no activity activity_9 "
+        "(it has country_flow_activity_1, country_flow_activity_2, country_flow_activity_3)")

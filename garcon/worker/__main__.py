@@ -51,6 +51,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     logging.basicConfig(level=args.log_level,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for chatty in ("botocore", "boto3", "urllib3"):  # their INFO lines are about themselves
+        logging.getLogger(chatty).setLevel(max(logging.WARNING, logging.getLogger().level))
     logger = worker_logger()
     try:
         flow = load_flow(args.flow)
@@ -89,8 +91,9 @@ def _pollers(flow, client, args: argparse.Namespace) -> list:
             a.name.removeprefix(f"{flow.name}_") for a in worker.activities}
         unknown = sorted(set(args.activities or ()) - found)
         if unknown:
+            known = sorted(a.name for a in find_workflow_activities(flow) if not a.external)
             raise FlowError(f"{args.flow} has no activity {', '.join(unknown)} (it has "
-                            f"{', '.join(sorted(a.name for a in worker.activities))})")
+                            f"{', '.join(known)})")
         pollers += [worker.poller(activity, identity) for activity in worker.activities]
     return pollers
 
