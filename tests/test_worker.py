@@ -289,3 +289,20 @@ def test_garcons_names_for_the_workers_still_work():
     from garcon.decider import DeciderWorker as FromDecider
 
     assert (FromActivity, FromDecider) == (ActivityWorker, DeciderWorker)
+
+
+def test_a_flow_whose_worst_case_exceeds_the_limit_is_warned_about_once(caplog):
+    limits = SWFLimits(history_events=1_000)
+    sim = Simulator(limits=limits)
+    swf = sim.client()
+    flow = fan_out(100, retry=5)  # 617 events without failures, 3,617 with every retry used
+    decider = DeciderWorker(flow, client=swf, limits=limits)
+    run_id = start(swf, flow)
+    worker = ActivityWorker(flow, client=swf, limits=limits)
+    with caplog.at_level(logging.WARNING, logger="garcon.worker"):
+        decider.answer(decider.poll())
+        worker.execute(flow.setup, worker.poll(flow.setup))
+        decider.answer(decider.poll())
+    warnings = [r.getMessage() for r in caplog.records]
+    assert warnings == [f"wf-1 {run_id}: history budget: fits without failures (617 events) "
+                        "but not if every retry is used (3,617 events, over 1,000)"]
