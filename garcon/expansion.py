@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from garcon.activity import Activity, instance_ids
-from garcon.history import HistoryState, InstanceHistory
+from garcon.history import COMPLETED, HistoryState, InstanceHistory
 
 _MISSING = object()
 _DONE, _BUSY, _TRIED, _FRESH = 0, 1, 2, 3
@@ -83,11 +83,13 @@ class Expansion:
 
     def _classify_all(self, state: HistoryState) -> None:
         history_of = state.instances.get
-        self._status = [_standing(history_of(activity_id)) for activity_id in self.ids]
-        self._tried = {i for i, status in enumerate(self._status) if status == _TRIED}
-        self._fresh_order = [i for i, status in enumerate(self._status) if status == _FRESH]
-        self._fresh = set(self._fresh_order)
-        self.done = self._status.count(_DONE)
+        status = self._status = [_standing(history_of(activity_id)) for activity_id in self.ids]
+        if _FRESH in status:
+            self._fresh_order = [i for i, value in enumerate(status) if value == _FRESH]
+            self._fresh = set(self._fresh_order)
+        if _TRIED in status:
+            self._tried = {i for i, value in enumerate(status) if value == _TRIED}
+        self.done = status.count(_DONE)
 
     def _reclassify(self, state: HistoryState, touched: list[str]) -> None:
         if not touched:
@@ -113,7 +115,11 @@ class Expansion:
 def _standing(history: InstanceHistory | None) -> int:
     if history is None:
         return _FRESH
-    return _DONE if history.completed else _BUSY if history.open else _TRIED
+    attempts = history.attempts
+    if not attempts:
+        return _TRIED  # refused before any attempt
+    outcome = attempts[-1].outcome
+    return _BUSY if outcome is None else _DONE if outcome == COMPLETED else _TRIED
 
 
 class _ReadNoting(dict):
