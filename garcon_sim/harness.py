@@ -294,7 +294,8 @@ class _Run:
         deadline = self.sim.next_deadline()
         beat = min(((due, token) for token, (_, due) in self.busy.items()), default=None)
         if beat is not None and (deadline is None or beat[0] < deadline):
-            self.sim.clock.advance_to(beat[0])
+            if beat[0] > self.sim.clock.now():  # it may be due already: time moved meanwhile
+                self.sim.clock.advance_to(beat[0])
             self._heartbeat(beat[1])
             return True
         if deadline is None:
@@ -303,14 +304,14 @@ class _Run:
         return True
 
     def _heartbeat(self, token: str) -> None:
-        interval, due = self.busy.pop(token)
+        interval, _ = self.busy.pop(token)
         try:
             self.swf.record_activity_task_heartbeat(taskToken=token)
         except Exception as error:
             if not is_gone(error):
                 raise
             return
-        self.busy[token] = (interval, due + timedelta(seconds=interval))
+        self.busy[token] = (interval, self.sim.clock.now() + timedelta(seconds=interval))
 
     def _sleep(self, seconds: float) -> None:
         if seconds:

@@ -185,3 +185,22 @@ def test_each_command_has_help(command):
     done = garcon_sim(command, "--help")
     assert done.returncode == 0 and done.stdout.startswith(f"usage: garcon-sim {command}")
     assert garcon_sim("--help").stdout.count(command) >= 1
+
+
+@pytest.mark.parametrize("path", SWF_HISTORIES, ids=lambda path: path.stem)
+def test_timeline_draws_every_recorded_swf_history(tmp_path, path):
+    out = tmp_path / "timeline.html"
+    done = garcon_sim("timeline", path, "-o", out)
+    assert done.returncode == 0, done.stderr
+    page = out.read_text()
+    assert page.startswith("<!DOCTYPE html>") and "<canvas" in page
+    assert "http://" not in page and "https://" not in page
+
+
+def test_run_draws_its_timeline_and_a_bad_history_is_one_line(tmp_path):
+    done = garcon_sim("run", SEED_FLOW, "--timeline", tmp_path / "run.html", "--json")
+    assert done.returncode == 0
+    assert "country_flow_activity_2" in (tmp_path / "run.html").read_text()
+    (tmp_path / "bad.json").write_text('{"events": [{"eventId": 1}]}')
+    one_line_error(garcon_sim("timeline", tmp_path / "bad.json", "-o", tmp_path / "x.html"),
+                   "bad.json")

@@ -208,3 +208,13 @@ def test_a_generator_too_big_for_the_history_fails_early_not_by_event_limit():
     assert run.reason.startswith("history budget exceeded:")
     assert run.events_used < 100
     assert "EVENT_LIMIT_EXCEEDED" not in run.to_json()
+
+
+def test_faults_on_several_instances_at_once_keep_the_clock_moving_forward():
+    run = run_flow(fan_out(5, retry=2), faults=[
+        faults.timeout("work", match=work_input(2), kind="SCHEDULE_TO_START", times=1),
+        faults.timeout("work", match=work_input(3), kind="START_TO_CLOSE", times=1)])
+    assert run.status == "COMPLETED"
+    assert sorted(timed_out_kinds(run)) == ["SCHEDULE_TO_START", "START_TO_CLOSE"]
+    stamps = [e["eventTimestamp"] for e in run.events]
+    assert stamps == sorted(stamps)
