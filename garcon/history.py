@@ -173,12 +173,17 @@ class HistoryState:
     def _decision_completed(self, event_id: int, attributes: dict) -> None:
         self.decisions_completed += 1
 
-    def _activity_scheduled(self, event_id: int, attributes: dict) -> None:
+    def _instance_of(self, attributes: dict) -> InstanceHistory:
         activity_id = attributes["activityId"]
         instance = self.instances.get(activity_id)
         if instance is None:
             instance = self.instances[activity_id] = InstanceHistory(
                 activity_id, attributes["activityType"]["name"])
+        return instance
+
+    def _activity_scheduled(self, event_id: int, attributes: dict) -> None:
+        instance = self._instance_of(attributes)
+        activity_id = instance.activity_id
         attempt = self._by_scheduled_event[event_id] = Attempt(event_id, activity_id,
                                                                instance.activity_name)
         instance.attempts.append(attempt)
@@ -230,11 +235,7 @@ class HistoryState:
         self._close_attempt(event_id, attributes, CANCELED, attributes.get("details"))
 
     def _schedule_failed(self, event_id: int, attributes: dict) -> None:
-        activity_id = attributes["activityId"]
-        instance = self.instances.get(activity_id)
-        if instance is None:
-            instance = self.instances[activity_id] = InstanceHistory(
-                activity_id, attributes["activityType"]["name"])
+        instance = self._instance_of(attributes)
         instance.refusals += ((event_id, attributes["cause"]),)
 
     def _timer_started(self, event_id: int, attributes: dict) -> None:

@@ -127,19 +127,29 @@ def test_a_bad_flow_is_one_line_and_exit_2(endpoint):
         "python -m garcon.worker: error: no such flow file: examples/no_such_flow.py")
 
 
-def test_sigterm_finishes_the_task_in_hand_and_a_second_signal_exits_at_once(
-        endpoint, swf, tmp_path):
+def busy_worker(endpoint, swf, tmp_path, workflow_id):
+    """A worker process busy with the blocking flow's task, which waits for `release`."""
     release = tmp_path / "release"
     process = worker(endpoint, "tests/blocking_flow.py",
                      env={"BLOCKING_FLOW_RELEASE": str(release)})
     try:
         wait_until(lambda: registered(swf, "it", "blocking"), what="registration")
         run_id = swf.start_workflow_execution(
-            domain="it", workflowId="block-1",
+            domain="it", workflowId=workflow_id,
             workflowType={"name": "blocking", "version": "1.0"})["runId"]
         wait_until(lambda: "ActivityTaskStarted" in [
-            e["eventType"] for e in history(swf, "it", "block-1", run_id)],
+            e["eventType"] for e in history(swf, "it", workflow_id, run_id)],
             what="the activity to start")
+    except BaseException:
+        process.kill()
+        raise
+    return process, release, run_id
+
+
+def test_sigterm_finishes_the_task_in_hand_and_a_second_signal_exits_at_once(
+        endpoint, swf, tmp_path):
+    process, _, run_id = busy_worker(endpoint, swf, tmp_path, "block-1")  # never released
+    try:
         process.send_signal(signal.SIGTERM)
         with pytest.raises(subprocess.TimeoutExpired):
             process.wait(timeout=2)  # still busy: the task in hand is being finished
@@ -154,17 +164,8 @@ def test_sigterm_finishes_the_task_in_hand_and_a_second_signal_exits_at_once(
 
 def test_sigterm_while_busy_lets_the_attempt_finish_answer_and_exit_0(
         endpoint, swf, tmp_path):
-    release = tmp_path / "release"
-    process = worker(endpoint, "tests/blocking_flow.py",
-                     env={"BLOCKING_FLOW_RELEASE": str(release)})
+    process, release, run_id = busy_worker(endpoint, swf, tmp_path, "block-2")
     try:
-        wait_until(lambda: registered(swf, "it", "blocking"), what="registration")
-        run_id = swf.start_workflow_execution(
-            domain="it", workflowId="block-2",
-            workflowType={"name": "blocking", "version": "1.0"})["runId"]
-        wait_until(lambda: "ActivityTaskStarted" in [
-            e["eventType"] for e in history(swf, "it", "block-2", run_id)],
-            what="the activity to start")
         process.send_signal(signal.SIGTERM)
         release.touch()
         output, _ = process.communicate(timeout=30)
