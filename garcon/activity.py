@@ -71,9 +71,20 @@ class Activity:
     def instances(self, context: dict, suffix: str | None = None) -> list[ActivityInstance]:
         """Every instance of the activity for this context, in generator order; a custom
         decider's schedule id is the `suffix` of their ids."""
+        return [ActivityInstance(self, local_context, activity_id)
+                for local_context, activity_id in zip(*self.expand(context, suffix), strict=True)]
+
+    def expand(self, context: dict, suffix: str | None = None) -> tuple[list[dict], list[str]]:
+        """The generator values and the id of each instance. Values that give an id already
+        given (yielded twice, or 1 and '1', which the id writes alike) are that same instance:
+        the first one stands."""
         values = self.instance_values(context)
-        return [ActivityInstance(self, local_context, activity_id) for local_context, activity_id
-                in zip(values, instance_ids(self.name, values, suffix), strict=True)]
+        ids = instance_ids(self.name, values, suffix)
+        if len(set(ids)) == len(ids):
+            return values, ids
+        first = {activity_id: i for i, activity_id in reversed([*enumerate(ids)])}
+        keep = sorted(first.values())
+        return [values[i] for i in keep], [ids[i] for i in keep]
 
     def instance_values(self, context: dict) -> list[dict]:
         """The generator values of each instance: one dict per combination of the values the

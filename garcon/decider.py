@@ -72,9 +72,13 @@ RESPONSE_MARGIN = 16_384
 """Bytes of a RespondDecisionTaskCompleted request left for all but the decisions: the task
 token, the execution context, the JSON envelope and the HTTP headers."""
 
-SAFETY_MARGIN = 8
-"""Events kept free for closing the workflow: this decision task's completion, the next decision
-task, the close event, and a close decision refused as UNHANDLED_DECISION."""
+CLOSING_EVENTS = 1 + budget.DECISION_TASK_EVENTS + 1
+"""Events kept free for closing the workflow after what is open: this decision task's
+completion, the next decision task, the close event. (A close decision that SWF refuses as
+UNHANDLED_DECISION, because an activity closed meanwhile, would take three more: only a
+FailWorkflowExecution made while activities are still open can meet it, at the very end of a
+run that is failing anyway, and the margin does not cover it, so that runs that fit exactly are
+not refused.)"""
 
 RETRY_TIMER_CONTROL = "garcon.retry_delay"
 CONTINUE_TIMER_PREFIX = "garcon-continue-"
@@ -160,7 +164,7 @@ class _Room:
         # Events that may land before the next decision: every open activity's remaining ones
         # (start and close, or close) and every open timer's firing.
         pending = state.open_activities + state.open_unstarted + len(state.open_timers)
-        self._events_left = limits.history_events - state.events_used - SAFETY_MARGIN - pending
+        self._events_left = limits.history_events - state.events_used - CLOSING_EVENTS - pending
 
     def has_room_for(self, activity: Activity) -> bool:
         if self._events_left < budget.ATTEMPT_EVENTS:
@@ -230,7 +234,7 @@ class _Pass:
                 self._ask_to_wake()
                 if self.room.starved and not self.room.decisions and not (
                         state.open_activities or state.open_timers):
-                    raise self._over_budget(budget.ATTEMPT_EVENTS + SAFETY_MARGIN)
+                    raise self._over_budget(budget.ATTEMPT_EVENTS + CLOSING_EVENTS)
         except _Fatal as fatal:
             self.room.close(make.fail_workflow(fatal.reason, fatal.details))
         self.report.decisions = self.room.decisions
@@ -257,14 +261,23 @@ class _Pass:
         if self.state.decisions_completed == 0:
             self._warn_about_budget()
         self._check_budget(budget.ATTEMPT_EVENTS * sum(
-            found.todo_count if found else (0 if current.generators else 1)
-            for current, found in expansions) + self.state.open_activities
-            + self.state.open_unstarted)
+            self._attempts_to_come(current, found) for current, found in expansions)
+            + self.state.open_activities + self.state.open_unstarted)
         for current, found in expansions:
             if found is not None:
                 self._consider_todo(current, found, self.context)
         if all(found is not None and found.complete for _, found in expansions):
             self.room.close(make.complete_workflow())
+
+    def _attempts_to_come(self, current: Activity, found: Expansion | None) -> int:
+        """The fewest attempts an activity still needs: one per instance to do, but for those
+        out of retries (they fail the workflow, with their own reason). One not yet expanded
+        counts one instance, or none if its generators could yield none."""
+        if found is None:
+            return 0 if current.generators else 1
+        history_of = self.state.instances.__getitem__
+        return found.fresh_count + sum(
+            1 for i in found.tried() if history_of(found.ids[i]).failures <= current.retry)
 
     def _expand(self, current: Activity, context: dict, suffix: str | None = None) -> Expansion:
         try:
@@ -383,9 +396,10 @@ class _Pass:
     # The history budget, and waking up.
 
     def _check_budget(self, attempt_events: int) -> None:
-        """Fail now if the attempts still to run cannot fit, with the margin kept for closing
-        the workflow, under the limit (the same margin `_Room` schedules within)."""
-        needed = SAFETY_MARGIN + attempt_events
+        """Fail now if the events the remaining attempts need at the very least, then a
+        decision task and the close, cannot fit under the limit. When this passes, `_Room`
+        has room for at least one attempt: both count the same events."""
+        needed = (CLOSING_EVENTS + attempt_events) if attempt_events else 2
         if self.state.events_used + needed > self.limits.history_events:
             raise self._over_budget(needed)
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from garcon.activity import Activity, instance_ids
+from garcon.activity import Activity
 from garcon.history import COMPLETED, HistoryState, InstanceHistory
 
 _MISSING = object()
@@ -56,8 +56,8 @@ class Expansion:
         return self.done == len(self.ids)
 
     @property
-    def todo_count(self) -> int:
-        return len(self._tried) + len(self._fresh)
+    def fresh_count(self) -> int:
+        return len(self._fresh)
 
     def tried(self) -> list[int]:
         """The instances (by position) to do again, in generator order."""
@@ -211,19 +211,19 @@ class Expansions:
         if known is not None and known.still_valid(context):
             return known.expansion.refresh(state)
         if not self._remember:
-            values = activity.instance_values(context)
-            return Expansion(values, instance_ids(activity.name, values, suffix)).refresh(state)
-        reads, values = expand_noting_reads(activity, context)
-        expansion = Expansion(values, instance_ids(activity.name, values, suffix))
+            return Expansion(*activity.expand(context, suffix)).refresh(state)
+        reads, (values, ids) = expand_noting_reads(activity, context, suffix)
+        expansion = Expansion(values, ids)
         self._memory[key] = _Remembered(reads, None if reads is not None else dict(context),
                                         expansion)
         return expansion.refresh(state)
 
 
-def expand_noting_reads(activity: Activity, context: dict) -> tuple[dict | None, list[dict]]:
-    """The activity's instances (their generator values), and the context values its
-    generators read: a dict of key to value (a missing key maps to a marker), or None when
-    they looked at the whole context."""
+def expand_noting_reads(activity: Activity, context: dict, suffix: str | None = None
+                        ) -> tuple[dict | None, tuple[list[dict], list[str]]]:
+    """The activity's instances (`Activity.expand`), and the context values its generators
+    read: a dict of key to value (a missing key maps to a marker), or None when they looked at
+    the whole context."""
     noting = _ReadNoting(context)
-    values = activity.instance_values(noting)
-    return noting.reads, values
+    expanded = activity.expand(noting, suffix)
+    return noting.reads, expanded

@@ -206,11 +206,12 @@ class _Run:
         if self.attempts.needed:
             self.sim.hold_activity_tasks(self.attempts.held)
         self.decider = DeciderWorker(self.flow, register=False, client=self.swf,
-                                     limits=self.sim.limits, logger=self.logger)
+                                     limits=self.sim.limits, logger=self.logger,
+                                     sleep=self._sleep, rng=self.backoff_rng)
         self.worker = ActivityWorker(self.flow, client=self.swf, limits=self.sim.limits,
                                      logger=self.logger, sleep=self._sleep,
                                      rng=self.backoff_rng)
-        self.pollers = [self.decider.poller(IDENTITY, Backoff(rng=self.backoff_rng))] + [
+        self.pollers = [self.decider.poller(IDENTITY)] + [
             Poller(lambda activity=activity: self._activity_step(activity),
                    name=f"activity worker of {activity.name}", logger=self.logger,
                    on_exception=activity.on_exception, actor=activity,
@@ -284,38 +285,50 @@ class _Run:
             return
         heartbeat = timeouts["heartbeatTimeout"]
         if kind != "HEARTBEAT" and heartbeat is not None:
-            interval = max(1.0, heartbeat / 2)
+            interval = heartbeat / 2
             self.busy[task["taskToken"]] = (interval, self.sim.clock.now()
                                             + timedelta(seconds=interval))
 
     def _wait(self) -> bool:
         """Move the clock to the next thing due: a deadline, or a busy worker's heartbeat.
         False when there is none."""
-        deadline = self.sim.next_deadline()
-        beat = min(((due, token) for token, (_, due) in self.busy.items()), default=None)
-        if beat is not None and (deadline is None or beat[0] < deadline):
-            if beat[0] > self.sim.clock.now():  # it may be due already: time moved meanwhile
-                self.sim.clock.advance_to(beat[0])
-            self._heartbeat(beat[1])
-            return True
-        if deadline is None:
+        due = [moment for moment in (self.sim.next_deadline(), self._next_beat())
+               if moment is not None]
+        if not due:
             return False
-        self.sim.clock.advance_to(deadline)
+        self._advance_to(min(due))
         return True
-
-    def _heartbeat(self, token: str) -> None:
-        interval, _ = self.busy.pop(token)
-        try:
-            self.swf.record_activity_task_heartbeat(taskToken=token)
-        except Exception as error:
-            if not is_gone(error):
-                raise
-            return
-        self.busy[token] = (interval, self.sim.clock.now() + timedelta(seconds=interval))
 
     def _sleep(self, seconds: float) -> None:
         if seconds:
-            self.sim.clock.advance(seconds=seconds)
+            self._advance_to(self.sim.clock.now() + timedelta(seconds=seconds))
+
+    def _advance_to(self, target: datetime) -> None:
+        """Move the clock to `target`, busy workers heartbeating on the way as they would
+        while other attempts run."""
+        while (beat := self._next_beat()) is not None and beat <= target:
+            if beat > self.sim.clock.now():
+                self.sim.clock.advance_to(beat)
+            self._heartbeat_due()
+        if target > self.sim.clock.now():
+            self.sim.clock.advance_to(target)
+
+    def _next_beat(self) -> datetime | None:
+        return min((due for _, due in self.busy.values()), default=None)
+
+    def _heartbeat_due(self) -> None:
+        now = self.sim.clock.now()
+        for token, (interval, due) in sorted(self.busy.items(), key=lambda item: item[1][1]):
+            if due > now:
+                continue
+            del self.busy[token]
+            try:
+                self.swf.record_activity_task_heartbeat(taskToken=token)
+            except Exception as error:
+                if not is_gone(error):
+                    raise
+                continue
+            self.busy[token] = (interval, now + timedelta(seconds=interval))
 
     def _describe(self) -> dict:
         return self.swf.describe_workflow_execution(

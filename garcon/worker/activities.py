@@ -15,10 +15,7 @@ from garcon.decisions import shorten
 from garcon.limits import SWF_LIMITS, SWFLimits
 from garcon.log import execution_logger, worker_logger
 from garcon.worker.client import flow_client
-from garcon.worker.polling import Backoff, Poller, is_gone, is_transient, report, serve
-
-RESPOND_ATTEMPTS = 5
-"""How often a respond call is tried when SWF is throttling or unavailable."""
+from garcon.worker.polling import Backoff, Poller, is_gone, report, respond, serve
 
 
 class ActivityCanceled(Exception):
@@ -151,17 +148,6 @@ class ActivityWorker:
         return "completed", client.respond_activity_task_completed, {"result": payload}
 
     def respond(self, call: Callable[..., Any], **request: Any) -> bool:
-        """Send the answer, trying again while SWF throttles; False when the task is gone."""
-        backoff = Backoff(rng=self.rng)
-        for attempt in range(1, RESPOND_ATTEMPTS + 1):
-            try:
-                call(**request)
-                return True
-            except Exception as error:
-                if is_gone(error):
-                    self.logger.warning("activity task gone before its answer: %s", error)
-                    return False
-                if not is_transient(error) or attempt == RESPOND_ATTEMPTS:
-                    raise
-                self.sleep(backoff.next_delay())
-        return False
+        """Send an attempt's answer (see `polling.respond`); False when the task is gone."""
+        return respond(call, request, what="activity task", sleep=self.sleep, rng=self.rng,
+                       logger=self.logger)

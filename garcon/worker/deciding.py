@@ -9,8 +9,10 @@ between, or the service sent the whole history), it starts again from the whole 
 from __future__ import annotations
 
 import logging
+import random
 import time
 from collections import Counter, OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 from garcon.decider import DecisionReport, decide_with_report
@@ -19,7 +21,7 @@ from garcon.history import HistoryState
 from garcon.limits import SWF_LIMITS, SWFLimits
 from garcon.log import worker_logger
 from garcon.worker.client import flow_client, register_flow
-from garcon.worker.polling import Backoff, Poller, is_gone, report
+from garcon.worker.polling import Backoff, Poller, report, respond
 
 
 class DeciderWorker:
@@ -28,7 +30,8 @@ class DeciderWorker:
 
     def __init__(self, flow: Any, register: bool = True, *, client: Any = None,
                  limits: SWFLimits = SWF_LIMITS, logger: logging.Logger | None = None,
-                 remembered_runs: int = 256):
+                 remembered_runs: int = 256, sleep: Callable[[float], Any] = time.sleep,
+                 rng: random.Random | None = None):
         self.flow = flow
         self.client = client if client is not None else flow_client(flow)
         self.domain = flow.domain
@@ -36,6 +39,10 @@ class DeciderWorker:
         self.limits = limits
         self.on_exception = getattr(flow, "on_exception", None)
         self.logger = logger or worker_logger()
+        self.sleep = sleep
+        """How to wait between two tries of an answer (the simulator's is virtual)."""
+        self.rng = rng or random.Random()
+        """The jitter of backoffs (the simulator's is seeded)."""
         self._own_poller: Poller | None = None
         self._runs: OrderedDict[str, RunMemory] = OrderedDict()
         self._remembered_runs = remembered_runs
@@ -55,7 +62,7 @@ class DeciderWorker:
             self._own_poller = self.poller(identity)
         return self._own_poller
 
-    def poller(self, identity: str | None = None, backoff: Backoff | None = None) -> Poller:
+    def poller(self, identity: str | None = None) -> Poller:
         """Polls for a decision task once and answers it, when called."""
         def step() -> bool:
             task = self.poll(identity)
@@ -64,7 +71,8 @@ class DeciderWorker:
             return task is not None
 
         return Poller(step, name=f"decider of {self.flow.name}", logger=self.logger,
-                      on_exception=self.on_exception, actor=self, backoff=backoff)
+                      on_exception=self.on_exception, actor=self,
+                      backoff=Backoff(rng=self.rng))
 
     def poll(self, identity: str | None = None) -> dict | None:
         """A decision task with the history since its execution's previous decision task
@@ -97,14 +105,10 @@ class DeciderWorker:
                                 warning)
         if decision.error is not None:
             report(self.on_exception, self, decision.error, self.logger)
-        try:
-            self.client.respond_decision_task_completed(taskToken=task["taskToken"],
-                                                        decisions=decision.decisions)
-        except Exception as error:
-            if not is_gone(error):
-                raise
-            self.logger.warning("%s %s: decision task gone before its answer (%s)",
-                                execution["workflowId"], execution["runId"], error)
+        if not respond(self.client.respond_decision_task_completed,
+                       {"taskToken": task["taskToken"], "decisions": decision.decisions},
+                       what=f"{execution['workflowId']} {execution['runId']}: decision task",
+                       sleep=self.sleep, rng=self.rng, logger=self.logger):
             return decision
         self.logger.info("%s %s: %s", execution["workflowId"], execution["runId"],
                          summarize(decision.decisions))

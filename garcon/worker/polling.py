@@ -9,6 +9,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
 
+RESPOND_ATTEMPTS = 5
+"""How often an answer (Respond* call) is tried when SWF is throttling or unavailable."""
+
 THROTTLING_CODES = frozenset({"ThrottlingException", "Throttling", "ThrottledException",
                               "RequestLimitExceeded", "TooManyRequestsException"})
 
@@ -48,6 +51,27 @@ class Backoff:
 
     def reset(self) -> None:
         self.failures = 0
+
+
+def respond(call: Callable[..., Any], request: dict[str, Any], *, what: str,
+            sleep: Callable[[float], Any], rng: random.Random,
+            logger: logging.Logger) -> bool:
+    """Send an answer to SWF, trying again after a backoff while it throttles or is
+    unavailable (a lost answer would cost the task its timeout). False when the task is gone:
+    it timed out or its execution closed, and nobody waits for the answer any more."""
+    backoff = Backoff(rng=rng)
+    for attempt in range(1, RESPOND_ATTEMPTS + 1):
+        try:
+            call(**request)
+            return True
+        except Exception as error:
+            if is_gone(error):
+                logger.warning("%s gone before its answer: %s", what, error)
+                return False
+            if not is_transient(error) or attempt == RESPOND_ATTEMPTS:
+                raise
+            sleep(backoff.next_delay())
+    return False
 
 
 def report(on_exception: Callable | None, actor: Any, error: BaseException,
