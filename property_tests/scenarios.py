@@ -1,5 +1,5 @@
-"""What the properties draw: generated flows with fault plans, restricted to the faults the
-harness injects faithfully today (the xfail tests draw the others)."""
+"""What the properties draw: generated flows with fault plans, and settings for the slower
+properties."""
 from __future__ import annotations
 
 from typing import Any, NamedTuple
@@ -7,27 +7,16 @@ from typing import Any, NamedTuple
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-from garcon_sim.strategies import THROTTLED_OPERATIONS, FaultList, GeneratedFlow, fault_plans, flows
-
-SAFE_TIMEOUTS = ("SCHEDULE_TO_START", "HEARTBEAT")
-"""Timeout kinds whose attempt no worker keeps heartbeating. With START_TO_CLOSE (and
-SCHEDULE_TO_CLOSE) the harness keeps a worker heartbeating, but only while nothing else runs:
-after a heartbeat timeout's worth of other attempts, SWF times the attempt out with HEARTBEAT
-(test_retry.py::test_timeouts_of_busy_workers_come_as_asked, xfail). Widen this to
-`garcon_sim.faults.TIMEOUT_KINDS` once that is fixed."""
+from garcon.limits import SWFLimits
+from garcon_sim.strategies import FaultList, GeneratedFlow, fault_plans, flows
 
 NEUTRAL_THROTTLES = ("PollForActivityTask", "PollForDecisionTask",
                      "RespondDecisionTaskCompleted")
-"""Throttles that cannot change an attempt's outcome. A throttled RespondActivityTaskCompleted
-can: the worker waits out the throttling without heartbeating, and after the attempt's
-heartbeat timeout (10 s in generated flows) SWF times it out, as it would on SWF itself."""
-
-QUIET_THROTTLES = tuple(op for op in THROTTLED_OPERATIONS
-                        if op != "RespondDecisionTaskCompleted")
-"""Throttles that add no event the estimate does not count. A throttled
-RespondDecisionTaskCompleted costs a decision task timeout (test_history_limit.py::
-test_the_estimate_bounds_runs_whose_decisions_are_throttled, xfail)."""
-
+"""Throttles that cannot change an attempt's outcome, for the properties that predict
+outcomes from the fault plan. A throttled RespondActivityTaskCompleted can: the worker waits
+out the throttling (up to 1 + 2 + 4 + 8 s of backoff) without heartbeating, and past the
+attempt's heartbeat timeout (10 s in generated flows) SWF times it out, as SWF itself would.
+test_retry.py::test_a_run_fails_iff_an_instance_used_up_its_attempts covers that case."""
 
 DRAWS_RUN_FLOWS = settings(suppress_health_check=[HealthCheck.too_slow])
 """For tests drawing from `histories()`, which runs a flow in each draw: slower to draw
@@ -35,6 +24,10 @@ than hypothesis expects."""
 FEWER = settings(DRAWS_RUN_FLOWS, max_examples=max(5, settings().max_examples // 4))
 """A quarter of the profile's examples, for properties that run each example twice or more,
 or through boto3."""
+
+SMALL_LIMITS = st.none() | st.builds(SWFLimits, history_events=st.integers(11, 400),
+                                     open_activities=st.integers(1, 5))
+"""SWF's quotas, or small ones that runs reach in a few events."""
 
 
 class Case(NamedTuple):
@@ -45,10 +38,8 @@ class Case(NamedTuple):
 
 
 @st.composite
-def cases(draw: st.DrawFn, flow_options: dict | None = None, **fault_options: Any) -> Case:
-    """A generated flow (`flows(**flow_options)`) and a fault plan for it, by default with
-    the timeouts the harness injects faithfully and the throttles that change no attempt's
-    outcome (`fault_options` override)."""
-    flow = draw(flows(**(flow_options or {})))
-    options = {"timeouts": SAFE_TIMEOUTS, "throttles": NEUTRAL_THROTTLES, **fault_options}
-    return Case(flow, draw(fault_plans(flow, **options)))
+def cases(draw: st.DrawFn, **fault_options: Any) -> Case:
+    """A generated flow and a fault plan for it (`fault_options` are keyword arguments of
+    `fault_plans`)."""
+    flow = draw(flows())
+    return Case(flow, draw(fault_plans(flow, **fault_options)))

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import itertools
 import math
+import types
 from hashlib import sha1
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from garcon import activity, runner
 from garcon.expansion import Expansions
 from garcon.history import HistoryState
+from garcon_sim.harness import run_flow
 from garcon_sim.strategies import flows
 
 KEYS = ("generator.day", "generator.country", "generator.n", "generator.site", "region",
@@ -129,3 +131,22 @@ def test_a_generated_flow_has_the_instances_its_specs_describe(flow):
             spec.instance_values())
         assert [r.name for r in created.requires] == [f"generated_{r}" for r in spec.requires]
         assert created.retry == spec.retry and created.max_open == spec.max_open
+
+
+@example([0, 0])  # the same instance twice
+@example([1, "1"])  # values that garcon's id format writes alike
+@given(st.lists(st.sampled_from((0, 1, 2, "1", "2", True, "True")), max_size=4))
+def test_values_given_twice_are_one_instance(values):
+    """A generator may yield the same values twice, or values that garcon's id format (values
+    written with `str`) cannot tell apart: they are one instance, which runs once, and the
+    activities that require it then run (the run does not wait for ever)."""
+    create = activity.create("dev", "expansion")
+    fan_out = create(name="fan", generators=[lambda context: ({"v": v} for v in values)],
+                     run=runner.Sync(lambda context, activity: None))
+    after = create(name="after", requires=[fan_out],
+                   run=runner.Sync(lambda context, activity: None))
+    run = run_flow(types.SimpleNamespace(domain="dev", name="expansion", fan=fan_out,
+                                         after=after))
+    assert run.status == "COMPLETED", run.reason
+    assert run.attempts("fan") == len(run.instances("fan")) == len({str(v) for v in values})
+    assert run.attempts("after") == 1

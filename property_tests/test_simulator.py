@@ -12,11 +12,9 @@ from garcon.limits import SWFLimits
 from garcon_sim.replay import replay
 from garcon_sim.strategies import GeneratorSpec, build_flow, histories
 
-from .scenarios import DRAWS_RUN_FLOWS, FEWER
+from .scenarios import DRAWS_RUN_FLOWS, FEWER, SMALL_LIMITS
 from .wellformed import problems
 
-SMALL_LIMITS = st.none() | st.builds(SWFLimits, history_events=st.integers(11, 400),
-                                     open_activities=st.integers(1, 5))
 RUNS = histories(limits=SMALL_LIMITS)
 
 

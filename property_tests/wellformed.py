@@ -55,14 +55,20 @@ def problems(events: list[dict]) -> list[str]:
 
 def _references(events: list[dict], by_id: dict[int, dict]) -> list[str]:
     found = []
+    started_by_scheduled: set[int] = set()
     for event in events:
         kind, attributes = event["eventType"], attributes_of(event)
+        if kind in ("ActivityTaskStarted", "DecisionTaskStarted"):
+            started_by_scheduled.add(attributes["scheduledEventId"])
         for key in REFERENCE_KEYS:
             if key not in attributes:
                 continue
             target = attributes[key]
-            if key == "startedEventId" and target == 0 and kind in (
-                    "ActivityTaskTimedOut", "ActivityTaskCanceled"):
+            if key == "startedEventId" and target == 0 and kind.endswith(
+                    ("TimedOut", "Canceled")):
+                if attributes.get("scheduledEventId") in started_by_scheduled:
+                    found.append(f"event {event['eventId']} ({kind}): startedEventId=0, yet "
+                                 "its task was started")
                 continue  # timed out or canceled before any worker took it
             wanted = referenced_type(kind, key)
             if wanted is None:
