@@ -39,6 +39,8 @@ from .history_io import dump_history
 from .simulator import ActivityTaskView, Simulator
 
 IDENTITY = "garcon-sim"
+UNFROZEN = ["hypothesis"]
+"""Modules that keep the real clock under freezegun: hypothesis times its own examples."""
 CLOSE_STATUSES = ("COMPLETED", "FAILED", "CANCELED", "TERMINATED", "TIMED_OUT",
                   "CONTINUED_AS_NEW")
 
@@ -468,7 +470,7 @@ def _holds(payload: Mapping[str, Any], match: Mapping[str, Any] | None) -> bool:
 @contextmanager
 def _virtual_time(sim: Simulator) -> Iterator[Any]:
     """The flow's code sees the simulator's clock (time.time, datetime.now, ...)."""
-    with freeze_time(sim.clock.now(), tick=False) as freezer:
+    with freeze_time(sim.clock.now(), tick=False, ignore=UNFROZEN) as freezer:
         yield freezer
 
 

@@ -35,6 +35,7 @@ from garcon.limits import SWF_LIMITS, SWFLimits
 
 from .decisions import decision_attributes_key
 from .events import Event, attributes
+from .harness import UNFROZEN
 from .history_io import load_history
 from .recorded import decision_events, recorded_decision, refused
 
@@ -128,7 +129,8 @@ class _Replay:
         tasks = sum(e["eventType"] == "DecisionTaskCompleted" for e in self.events)
         checkpoints = {round(i * (tasks - 1) / (CHECKPOINTS - 1)) for i in range(CHECKPOINTS)}
         state, folded, expansions = HistoryState(), 0, Expansions()
-        with freeze_time(self.events[0]["eventTimestamp"], tick=False) as clock:
+        with freeze_time(self.events[0]["eventTimestamp"], tick=False,
+                         ignore=UNFROZEN) as clock:
             for completed in self.events:
                 if completed["eventType"] != "DecisionTaskCompleted":
                     continue

@@ -9,8 +9,10 @@ from typing import Any
 
 from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
 
-RESPOND_ATTEMPTS = 5
-"""How often an answer (Respond* call) is tried when SWF is throttling or unavailable."""
+RESPOND_ATTEMPTS = 10
+"""How often an answer (Respond* call) is tried when SWF is throttling or unavailable: with the
+backoff's full jitter, up to a minute apart, about two and a half minutes on average, within
+the five minutes a task usually has before it times out."""
 
 THROTTLING_CODES = frozenset({"ThrottlingException", "Throttling", "ThrottledException",
                               "RequestLimitExceeded", "TooManyRequestsException"})
