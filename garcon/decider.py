@@ -159,7 +159,8 @@ class _Room:
         cap = min(limits.open_activities, flow_max_open or limits.open_activities)
         self._slots = cap - state.open_activities
         self._timer_slots = limits.open_timers - len(state.open_timers)
-        self._open_by_type = state.open_by_type
+        self._state = state
+        self._open_by_type: Counter[str] | None = None
         self._added_by_type: Counter[str] = Counter()
         # Events that may land before the next decision: every open activity's remaining ones
         # (start and close, or close) and every open timer's firing.
@@ -172,9 +173,12 @@ class _Room:
             return False
         if self.overflowed or self._slots <= 0:
             return False
-        return activity.max_open is None or (
-            self._open_by_type[activity.name] + self._added_by_type[activity.name]
-            < activity.max_open)
+        if activity.max_open is None:
+            return True
+        if self._open_by_type is None:
+            self._open_by_type = self._state.open_by_type()
+        return (self._open_by_type[activity.name] + self._added_by_type[activity.name]
+                < activity.max_open)
 
     def schedule(self, decision: dict, activity: Activity, size: int) -> None:
         if self._add(decision, size):

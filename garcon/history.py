@@ -26,13 +26,12 @@ CANCELED = "canceled"
 class Attempt:
     """One scheduling of an instance, from ActivityTaskScheduled to its close event."""
 
-    __slots__ = ("activity_id", "activity_name", "closed_event_id", "details", "outcome",
-                 "reason", "result", "scheduled_event_id", "started_event_id")
+    __slots__ = ("activity_id", "closed_event_id", "details", "outcome", "reason", "result",
+                 "scheduled_event_id", "started_event_id")
 
-    def __init__(self, scheduled_event_id: int, activity_id: str, activity_name: str):
+    def __init__(self, scheduled_event_id: int, activity_id: str):
         self.scheduled_event_id = scheduled_event_id
         self.activity_id = activity_id
-        self.activity_name = activity_name
         self.started_event_id = 0
         self.outcome: str | None = None
         """None while open, else COMPLETED, FAILED, TIMED_OUT or CANCELED."""
@@ -107,7 +106,6 @@ class HistoryState:
         self.open_activities = 0
         self.open_unstarted = 0
         """Open activities not yet handed to a worker."""
-        self.open_by_type: Counter[str] = Counter()
         self.open_timers: dict[str, int] = {}
         """timerId -> eventId of its TimerStarted, for timers not yet fired or canceled."""
         self.cancel_requested = False
@@ -173,6 +171,12 @@ class HistoryState:
     def _decision_completed(self, event_id: int, attributes: dict) -> None:
         self.decisions_completed += 1
 
+    def open_by_type(self) -> Counter[str]:
+        """Open activities per activity type. It looks at every instance: ask once a decision,
+        and only for the activities that cap their open instances."""
+        return Counter(instance.activity_name for instance in self.instances.values()
+                       if instance.open)
+
     def _instance_of(self, attributes: dict) -> InstanceHistory:
         activity_id = attributes["activityId"]
         instance = self.instances.get(activity_id)
@@ -184,13 +188,11 @@ class HistoryState:
     def _activity_scheduled(self, event_id: int, attributes: dict) -> None:
         instance = self._instance_of(attributes)
         activity_id = instance.activity_id
-        attempt = self._by_scheduled_event[event_id] = Attempt(event_id, activity_id,
-                                                               instance.activity_name)
+        attempt = self._by_scheduled_event[event_id] = Attempt(event_id, activity_id)
         instance.attempts.append(attempt)
         self.touched.append(activity_id)
         self.open_activities += 1
         self.open_unstarted += 1
-        self.open_by_type[instance.activity_name] += 1
 
     def _activity_started(self, event_id: int, attributes: dict) -> None:
         self._by_scheduled_event[attributes["scheduledEventId"]].started_event_id = event_id
@@ -207,7 +209,6 @@ class HistoryState:
         self.open_activities -= 1
         if not attempt.started_event_id:
             self.open_unstarted -= 1
-        self.open_by_type[attempt.activity_name] -= 1
         self.last_wakeup_event_id = event_id
         self.touched.append(attempt.activity_id)
         return attempt

@@ -61,7 +61,7 @@ def test_open_activities_and_timers_are_counted():
     history.add("TimerStarted", timerId="wait", startToFireTimeout="5")
     state = HistoryState.fold(history.events)
     assert (state.open_activities, state.open_unstarted) == (2, 1)
-    assert state.open_by_type["t"] == 2
+    assert state.open_by_type() == {"t": 2}
     assert state.open_timers == {"wait": len(history.events)}
     history.add("TimerFired", timerId="wait", startedEventId=len(history.events))
     state = HistoryState.fold(history.events)
