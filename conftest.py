@@ -4,7 +4,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import pytest
 from hypothesis import HealthCheck, settings
 
 SHARED = Path(__file__).resolve().parent.parent / "shared"
@@ -16,12 +15,5 @@ settings.register_profile(
 settings.register_profile(
     "deep", max_examples=2_000, deadline=None, print_blob=True,
     suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile("dev", max_examples=100, deadline=None, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
-
-@pytest.fixture(scope="session")
-def shared() -> Path:
-    if not SHARED.is_dir():
-        pytest.fail(f"the shared folder is missing: {SHARED} (it sits beside the checkout)")
-    return SHARED

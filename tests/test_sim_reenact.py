@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 
+from conftest import SHARED
 from garcon_sim import HistoryFormatError, Simulator, dump_history, load_history, reenact
 
-RECORDINGS = Path(__file__).resolve().parents[1].parent / "shared" / "swf-histories"
+RECORDINGS = SHARED / "swf-histories"
 WITH_HISTORY = sorted(path for path in RECORDINGS.glob("*.json")
                       if "history" in json.loads(path.read_text()))
 
