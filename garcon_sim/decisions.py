@@ -190,17 +190,9 @@ def _continue_as_new(batch: Batch, a: dict[str, Any]) -> None:
         return
     workflow_type = {"name": run.workflow_type["name"],
                      "version": a.get("workflowTypeVersion", run.workflow_type["version"])}
-    record = batch.registry.find_type("workflow", run.domain, workflow_type)
-    config: dict[str, Any] = {}
-    if record is None:
-        cause = "WORKFLOW_TYPE_DOES_NOT_EXIST"
-    elif record.status == DEPRECATED:
-        cause = "WORKFLOW_TYPE_DEPRECATED"
-    else:
-        # [INF] Fields left out come from the type's defaults, not from the current run: the
-        # DEFAULT_*_UNDEFINED causes of this decision could not happen otherwise.
-        config, missing = resolve_defaults(a, record, WORKFLOW_DEFAULTS)
-        cause = missing[2] if missing else None
+    # [INF] Fields left out come from the type's defaults, not from the current run: the
+    # DEFAULT_*_UNDEFINED causes of this decision could not happen otherwise.
+    cause, config = _new_run_config(batch, workflow_type, a)
     if cause is not None:
         batch.fail(failure, {"cause": cause})
         return
@@ -268,21 +260,27 @@ def _deliver(kind: str, batch: Batch, run: Execution, initiated: int, a: dict[st
                    {"workflowExecution": target.execution, "initiatedEventId": initiated})
 
 
+def _new_run_config(batch: Batch, workflow_type: dict[str, str], a: dict[str, Any], *,
+                    children_full: bool = False) -> tuple[str | None, dict[str, Any]]:
+    """Why SWF refuses to start the run a decision asks for (None if it does not), and the
+    run's configuration: the decision's values, the type's defaults for the rest."""
+    record = batch.registry.find_type("workflow", batch.run.domain, workflow_type)
+    if record is None:
+        return "WORKFLOW_TYPE_DOES_NOT_EXIST", {}
+    if record.status == DEPRECATED:
+        return "WORKFLOW_TYPE_DEPRECATED", {}
+    if children_full:
+        return "OPEN_CHILDREN_LIMIT_EXCEEDED", {}
+    config, missing = resolve_defaults(a, record, WORKFLOW_DEFAULTS)
+    return (missing[2] if missing else None), config
+
+
 def _start_child_workflow_execution(batch: Batch, a: dict[str, Any]) -> None:
     run = batch.run
     world = run.world
     workflow_type, workflow_id = a["workflowType"], a["workflowId"]
-    record = batch.registry.find_type("workflow", run.domain, workflow_type)
-    config: dict[str, Any] = {}
-    if record is None:
-        cause = "WORKFLOW_TYPE_DOES_NOT_EXIST"
-    elif record.status == DEPRECATED:
-        cause = "WORKFLOW_TYPE_DEPRECATED"
-    elif len(run.children) >= world.limits.open_children:
-        cause = "OPEN_CHILDREN_LIMIT_EXCEEDED"
-    else:
-        config, missing = resolve_defaults(a, record, WORKFLOW_DEFAULTS)
-        cause = missing[2] if missing else None
+    cause, config = _new_run_config(
+        batch, workflow_type, a, children_full=len(run.children) >= world.limits.open_children)
     failure = {"workflowType": workflow_type, "workflowId": workflow_id}
     if a.get("control") is not None:
         failure["control"] = a["control"]
