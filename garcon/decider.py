@@ -24,7 +24,8 @@ Ready instances are scheduled while the decision has room for them:
   with those of everything already open, still leave room to close the workflow.
 
 Before any of this, the history budget: when the events used plus the fewest the remaining
-instances need (3 per attempt still to run, then a decision task and the close) cannot fit under
+instances need at best (3 per attempt still to run, a decision task per round of scheduling that
+must follow another, then a decision task and the close: see `garcon.budget`) cannot fit under
 the limit, the workflow fails at once with a reason that says so, instead of being terminated by
 SWF with EVENT_LIMIT_EXCEEDED.
 
@@ -264,9 +265,14 @@ class _Pass:
         expansions = [(current, expansion(current)) for current in activities]
         if self.state.decisions_completed == 0:
             self._warn_about_budget()
-        self._check_budget(budget.ATTEMPT_EVENTS * sum(
-            self._attempts_to_come(current, found) for current, found in expansions)
-            + self.state.open_activities + self.state.open_unstarted)
+        to_come = {current.name: self._attempts_to_come(current, found)
+                   for current, found in expansions}
+        rounds = budget.remaining_rounds(activities, {
+            current.name: budget.scheduling_rounds(
+                to_come[current.name], budget.open_cap(self.flow, current, self.limits))
+            for current in activities})
+        self._check_budget(budget.ATTEMPT_EVENTS * sum(to_come.values())
+                           + self.state.open_activities + self.state.open_unstarted, rounds)
         for current, found in expansions:
             if found is not None:
                 self._consider_todo(current, found, self.context)
@@ -399,11 +405,13 @@ class _Pass:
 
     # The history budget, and waking up.
 
-    def _check_budget(self, attempt_events: int) -> None:
-        """Fail now if the events the remaining attempts need at the very least, then a
-        decision task and the close, cannot fit under the limit. When this passes, `_Room`
-        has room for at least one attempt: both count the same events."""
-        needed = (CLOSING_EVENTS + attempt_events) if attempt_events else 2
+    def _check_budget(self, attempt_events: int, rounds: int = 0) -> None:
+        """Fail now if the events still to come at best cannot fit under the limit: those of
+        the remaining attempts, the decision tasks that must schedule them one after the other
+        beyond this one (`rounds` in all, see `budget.remaining_rounds`), then a decision task
+        and the close. When this passes, `_Room` has room for at least one attempt."""
+        needed = (CLOSING_EVENTS + attempt_events
+                  + budget.DECISION_TASK_EVENTS * max(rounds - 1, 0)) if attempt_events else 2
         if self.state.events_used + needed > self.limits.history_events:
             raise self._over_budget(needed)
 

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from garcon import activity, runner, task
+from garcon import activity, budget, runner, task
 from garcon.activity import ActivityInstanceNotReadyException
 from garcon_sim import faults
 from garcon_sim.faults import FaultError
@@ -28,7 +28,13 @@ def test_a_flow_completes_with_its_history_and_context():
     assert run.context == {"greeting": "hi", "ready": True, "done.0": True, "done.1": True,
                            "done.2": True, "done.True": True}
     assert run.attempts("work") == 3
-    assert run.duration.total_seconds() == 5  # one virtual second an attempt
+
+
+def test_one_worker_a_second_an_attempt_and_instant_decisions_run_one_attempt_at_a_time():
+    run = run_flow(fan_out(3), workers=1, durations=1, decision_seconds=0)
+    assert run.status == "COMPLETED"
+    assert run.duration.total_seconds() == 5  # setup, the 3 instances, report: 1 s each
+    assert run.events_used == budget.estimate(fan_out(3)).most  # a decision task per close
 
 
 def test_one_instance_failing_twice_is_retried_alone(swf_sim):

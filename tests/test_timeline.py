@@ -217,7 +217,7 @@ def test_long_row_labels_keep_both_ends(key: str, prefix: str, label: str) -> No
 
 
 def test_a_simulated_run_with_a_failure_and_a_timeout() -> None:
-    run = run_flow(fan_out(3, retry=2), faults=[
+    run = run_flow(fan_out(3, retry=2), durations=1, faults=[
         faults.fail("work", match={"generator.n": 1}, times=1),
         faults.timeout("work", match={"generator.n": 2}, kind="SCHEDULE_TO_START", times=1)])
     timeline = build_timeline(run.events)

@@ -295,7 +295,7 @@ def test_a_flow_whose_worst_case_exceeds_the_limit_is_warned_about_once(caplog):
     limits = SWFLimits(history_events=1_000)
     sim = Simulator(limits=limits)
     swf = sim.client()
-    flow = fan_out(100, retry=5)  # 617 events without failures, 3,617 with every retry used
+    flow = fan_out(100, retry=5)  # 320 events at best, 3,617 with every retry used
     decider = DeciderWorker(flow, client=swf, limits=limits)
     run_id = start(swf, flow)
     worker = ActivityWorker(flow, client=swf, limits=limits)
@@ -304,5 +304,6 @@ def test_a_flow_whose_worst_case_exceeds_the_limit_is_warned_about_once(caplog):
         worker.execute(flow.setup, worker.poll(flow.setup))
         decider.answer(decider.poll())
     warnings = [r.getMessage() for r in caplog.records]
-    assert warnings == [f"wf-1 {run_id}: history budget: fits without failures (617 events) "
-                        "but not if every retry is used (3,617 events, over 1,000)"]
+    assert warnings == [f"wf-1 {run_id}: history budget: fits at best (320 events) but not at "
+                        "worst (every retry used, a decision task per close: 3,617 events, over "
+                        "1,000)"]
