@@ -21,8 +21,8 @@ So a run falls in a range:
   that takes `decision_seconds` per decision task.
 
 `estimate(flow, input)` counts, per activity, the instances and these events. The decider
-fails a workflow early only when the best case of what remains cannot fit (`remaining_rounds`
-is the count both use).
+fails a workflow early only when the best case of what remains cannot fit: `remaining_rounds`
+counts the decision tasks for both.
 """
 from __future__ import annotations
 
@@ -131,21 +131,24 @@ class BudgetEstimate:
         return WORKFLOW_EVENTS + sum(row.fewest for row in self.activities) - self.fewest
 
     def likely(self, workers: int | Mapping[str, int] = WORKERS,
-               attempt_seconds: float = ATTEMPT_SECONDS,
+               attempt_seconds: float | Mapping[str, float] = ATTEMPT_SECONDS,
                decision_seconds: float = DECISION_SECONDS) -> int:
-        """The events a run without failure likely uses with `workers` per task list (one
-        number, or per activity name), attempts of `attempt_seconds` and decision tasks of
-        `decision_seconds` (see `ActivityBudget.likely_decision_tasks`). Always in the range."""
-        tasks = sum(row.likely_decision_tasks(self._workers_of(row.name, workers),
-                                              attempt_seconds, decision_seconds)
+        """The events a run without failure likely uses with `workers` per task list,
+        attempts of `attempt_seconds` (each one number, or a mapping from activity names) and
+        decision tasks of `decision_seconds` (see `ActivityBudget.likely_decision_tasks`).
+        Always in the range."""
+        tasks = sum(row.likely_decision_tasks(self._of(row.name, workers, WORKERS),
+                                              self._of(row.name, attempt_seconds,
+                                                       ATTEMPT_SECONDS), decision_seconds)
                     for row in self.activities)
         events = self.fewest + DECISION_TASK_EVENTS * (tasks - self.rounds)
         return max(self.fewest, min(events, self.most))
 
-    def _workers_of(self, name: str, workers: int | Mapping[str, int]) -> int:
-        if not isinstance(workers, Mapping):
-            return workers
-        return workers.get(name, workers.get(name.removeprefix(f"{self.flow_name}_"), WORKERS))
+    def _of(self, name: str, given: Any, default: Any) -> Any:
+        """An activity's value: `given`, or its entry in `given` (by type or short name)."""
+        if not isinstance(given, Mapping):
+            return given
+        return given.get(name, given.get(name.removeprefix(f"{self.flow_name}_"), default))
 
     @property
     def fits(self) -> bool:
@@ -185,7 +188,8 @@ def estimate(flow: Any, input: dict | None = None, *,
         except Exception:
             count, exact = 1, False
         rows.append(activity_budget(current, count, open_cap(flow, current, limits), exact))
-    rounds = remaining_rounds(activities, {row.name: row.rounds for row in rows})
+    rounds = remaining_rounds(flow, activities, {row.name: row.instances for row in rows},
+                              limits)
     return BudgetEstimate(tuple(rows), limits.history_events, limits.recommended_history_events,
                           rounds, getattr(flow, "name", ""))
 
@@ -210,20 +214,28 @@ def scheduling_rounds(instances: int, cap: int) -> int:
     return -(-instances // cap)
 
 
-def remaining_rounds(activities: Iterable[activity_module.Activity],
-                     rounds: Mapping[str, int]) -> int:
-    """The most rounds of scheduling that must follow one another: an activity's instances are
-    scheduled once all of every activity it requires completed, after the decision tasks that
-    scheduled those, so rounds add up along a chain of requirements (`rounds` per activity
-    name; requirements that loop back are never met and count nothing)."""
+def remaining_rounds(flow: Any, activities: Iterable[activity_module.Activity],
+                     to_schedule: Mapping[str, int], limits: SWFLimits = SWF_LIMITS) -> int:
+    """The fewest rounds of scheduling that must follow one another for the activities to
+    schedule `to_schedule` (attempts, per activity name): an activity's instances are
+    scheduled, `open_cap` at a time, once all of every activity it requires completed, after
+    the decision tasks that scheduled those, so rounds add up along a chain of requirements;
+    and no decision task schedules more than the flow may have open at once. (Requirements
+    that loop back are never met and count nothing.)"""
+    activities = list(activities)
+    rounds = {current.name: scheduling_rounds(to_schedule.get(current.name, 0),
+                                              open_cap(flow, current, limits))
+              for current in activities}
     chains: dict[str, int] = {}
 
     def chain(current: activity_module.Activity) -> int:
         if current.name not in chains:
             chains[current.name] = 0
-            chains[current.name] = rounds.get(current.name, 0) + max(
-                (chain(required) for required in current.requires), default=0)
+            chains[current.name] = rounds[current.name] + max(
+                (chain(required) for required in current.requires if required.name in rounds),
+                default=0)
         return chains[current.name]
 
-    return max((chain(current) for current in activities), default=0)
-
+    flow_cap = min(limits.open_activities, getattr(flow, "max_open", None) or math.inf)
+    return max(max((chain(current) for current in activities), default=0),
+               scheduling_rounds(sum(to_schedule.values()), flow_cap))

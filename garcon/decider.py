@@ -267,10 +267,7 @@ class _Pass:
             self._warn_about_budget()
         to_come = {current.name: self._attempts_to_come(current, found)
                    for current, found in expansions}
-        rounds = budget.remaining_rounds(activities, {
-            current.name: budget.scheduling_rounds(
-                to_come[current.name], budget.open_cap(self.flow, current, self.limits))
-            for current in activities})
+        rounds = budget.remaining_rounds(self.flow, activities, to_come, self.limits)
         self._check_budget(budget.ATTEMPT_EVENTS * sum(to_come.values())
                            + self.state.open_activities + self.state.open_unstarted, rounds)
         for current, found in expansions:

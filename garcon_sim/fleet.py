@@ -24,10 +24,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from garcon import budget
 from garcon.activity import Activity
 
-DEFAULT_WORKERS = 10
-DEFAULT_DECISION_SECONDS = 0.1
+DEFAULT_WORKERS = budget.WORKERS
+DEFAULT_DECISION_SECONDS = budget.DECISION_SECONDS
+
+
+class FleetError(ValueError):
+    """A fleet that cannot be: the message says what is wrong."""
 
 
 @dataclass(frozen=True)
@@ -57,7 +62,7 @@ class Uniform:
 
     def __init__(self, low: float, high: float):
         if not (_is_seconds(low) and _is_seconds(high) and low <= high):
-            raise ValueError(f"uniform durations go from low to high seconds (0 <= low <= "
+            raise FleetError(f"uniform durations go from low to high seconds (0 <= low <= "
                              f"high), not {low!r} to {high!r}")
         self.low = low
         self.high = high
@@ -80,7 +85,8 @@ def uniform(low: float, high: float) -> Uniform:
     return Uniform(low, high)
 
 
-DEFAULT_DURATIONS = uniform(0.5, 1.5)
+DEFAULT_DURATIONS = uniform(0.5 * budget.ATTEMPT_SECONDS, 1.5 * budget.ATTEMPT_SECONDS)
+"""Half a second to a second and a half: on average the attempt `budget.likely` assumes."""
 
 Duration = float | Callable[[AttemptInfo], float]
 Workers = int | Mapping[str, int]
@@ -93,7 +99,7 @@ class Fleet:
     def __init__(self, flow_name: str, activities: list[Activity], workers: Workers,
                  durations: Durations, decision_seconds: float, seed: int):
         if not _is_seconds(decision_seconds):
-            raise ValueError(f"decision_seconds is a number of seconds (0 or more), not "
+            raise FleetError(f"decision_seconds is a number of seconds (0 or more), not "
                              f"{decision_seconds!r}")
         self.decision_seconds = decision_seconds
         self._seed = seed
@@ -115,7 +121,7 @@ class Fleet:
                                        random.Random(f"garcon-sim duration {self._seed} "
                                                      f"{activity_id} {number}")))
         if not _is_seconds(seconds):
-            raise ValueError(f"the duration of {activity_id} (attempt {number}) is {seconds!r}, "
+            raise FleetError(f"the duration of {activity_id} (attempt {number}) is {seconds!r}, "
                              "not a number of seconds (0 or more)")
         return seconds
 
@@ -132,7 +138,7 @@ def _per_activity(what: str, flow_name: str, activities: list[Activity], given: 
     unknown = sorted(str(name) for name in given if name not in by_name)
     if unknown:
         known = ", ".join(activity.name.removeprefix(f"{flow_name}_") for activity in activities)
-        raise ValueError(f"{what} names {', '.join(unknown)}: not an activity the simulator's "
+        raise FleetError(f"{what} names {', '.join(unknown)}: not an activity the simulator's "
                          f"workers run (they run {known or 'none'})")
     found = {activity.name: default for activity in activities}
     for name, value in given.items():
@@ -143,12 +149,12 @@ def _per_activity(what: str, flow_name: str, activities: list[Activity], given: 
 
 def _check_workers(what: str, value: Any) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{what} is a number of workers (1 or more), not {value!r}")
+        raise FleetError(f"{what} is a number of workers (1 or more), not {value!r}")
 
 
 def _check_duration(what: str, value: Any) -> None:
     if not (callable(value) or _is_seconds(value)):
-        raise ValueError(f"{what} is a number of seconds (0 or more) or a function of the "
+        raise FleetError(f"{what} is a number of seconds (0 or more) or a function of the "
                          f"attempt, not {value!r}")
 
 

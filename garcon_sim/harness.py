@@ -216,7 +216,7 @@ class _Pool:
         self.activity = activity
         self.idle: list[_Slot] = []
         self.may_have_tasks = False
-        """False once a poll came back empty, until a decision schedules more."""
+        """False once a poll came back empty, until a decision schedules more there."""
 
 
 class _Slot:
@@ -396,9 +396,11 @@ class _Run:
         """Poll for a decision task and keep it `decision_seconds`; or answer the one kept."""
         if self.decision is not None:
             (task, _), self.decision = self.decision, None
-            self.decider.answer(task)
+            lists = {decision["scheduleActivityTaskDecisionAttributes"]["taskList"]["name"]
+                     for decision in self.decider.answer(task).decisions
+                     if decision["decisionType"] == "ScheduleActivityTask"}
             for pool in self.pools:
-                pool.may_have_tasks = True
+                pool.may_have_tasks = pool.may_have_tasks or pool.activity.task_list in lists
             self._report_progress()
             return True
         task = self.decider.poll(IDENTITY)
