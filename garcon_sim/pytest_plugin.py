@@ -23,7 +23,6 @@ import pytest
 from .faults import FaultPlan
 from .harness import RunResult, run_flow
 
-
 FLEET_OPTIONS = ("workers", "durations", "decision_seconds")
 MARKER_OPTIONS = ("seed", "start_time", *FLEET_OPTIONS)
 
