@@ -84,21 +84,28 @@ class ActivityBudget:
         return attempts * (ATTEMPT_EVENTS + DECISION_TASK_EVENTS) + waits
 
     def likely_decision_tasks(self, workers: int, attempt_seconds: float = ATTEMPT_SECONDS,
-                              decision_seconds: float = DECISION_SECONDS) -> int:
+                              decision_seconds: float = DECISION_SECONDS,
+                              steady: bool = False) -> int:
         """The decision tasks its closes likely call for when `workers` run its attempts (one
         at a time each) and no attempt fails.
 
-        The model: closes come at random at a rate of r = (attempts at once) / attempt_seconds;
-        the decider takes each decision task with the closes that came in while it was busy
-        with the previous one (SWF batches them), or the next close when none did. A decision
-        task then serves r x d + exp(-r x d) closes on average (d: decision_seconds): one when
-        the decider is quick beside the closes, r x d when they keep it busy.
+        The model: r = (attempts at once) / attempt_seconds closes a second, and a decider
+        that takes each decision task with the closes that came in while it was busy with the
+        previous one (SWF batches them), or the next close when none did. When attempt times
+        vary, closes come at random: a decision task then serves r x d + exp(-r x d) of them on
+        average (d: decision_seconds), one when the decider is quick beside the closes, r x d
+        when they keep it busy. When every attempt takes the same time (`steady`), they close
+        in waves, all the attempts at once at one instant: a decision task serves a wave, or
+        the waves that came while it was busy.
         """
         if not self.instances:
             return 0
         at_once = min(workers, self.cap, self.instances)
-        load = at_once / attempt_seconds * decision_seconds if attempt_seconds else math.inf
-        per_task = load + math.exp(-load) if math.isfinite(load) else self.instances
+        if not attempt_seconds:
+            return self.rounds
+        load = at_once / attempt_seconds * decision_seconds
+        per_task = (at_once * max(1.0, decision_seconds / attempt_seconds) if steady
+                    else load + math.exp(-load))
         return max(self.rounds, min(self.instances, math.ceil(self.instances / per_task)))
 
 
@@ -132,14 +139,15 @@ class BudgetEstimate:
 
     def likely(self, workers: int | Mapping[str, int] = WORKERS,
                attempt_seconds: float | Mapping[str, float] = ATTEMPT_SECONDS,
-               decision_seconds: float = DECISION_SECONDS) -> int:
+               decision_seconds: float = DECISION_SECONDS, steady: bool = False) -> int:
         """The events a run without failure likely uses with `workers` per task list,
-        attempts of `attempt_seconds` (each one number, or a mapping from activity names) and
-        decision tasks of `decision_seconds` (see `ActivityBudget.likely_decision_tasks`).
-        Always in the range."""
+        attempts of `attempt_seconds` (each one number, or a mapping from activity names;
+        `steady` when every attempt takes exactly that, else on average) and decision tasks of
+        `decision_seconds` (see `ActivityBudget.likely_decision_tasks`). Always in the range."""
         tasks = sum(row.likely_decision_tasks(self._of(row.name, workers, WORKERS),
                                               self._of(row.name, attempt_seconds,
-                                                       ATTEMPT_SECONDS), decision_seconds)
+                                                       ATTEMPT_SECONDS), decision_seconds,
+                                              steady)
                     for row in self.activities)
         events = self.fewest + DECISION_TASK_EVENTS * (tasks - self.rounds)
         return max(self.fewest, min(events, self.most))

@@ -216,8 +216,10 @@ def _budget(args: argparse.Namespace) -> int:
         print("? counted as one instance: its generators need results of earlier activities")
     print("fewest: no failure, and closes sharing decision tasks as much as they can\n"
           "most: every retry used, and a decision task per close")
-    print(f"likely: {plan.likely(workers, seconds, args.decision_seconds):,} events without "
-          f"failures ({_describe_fleet(flow, workers, durations, args)})")
+    steady = not any(isinstance(value, Uniform) and value.low < value.high
+                     for value in durations.values())
+    print(f"likely: {plan.likely(workers, seconds, args.decision_seconds, steady):,} events "
+          f"without failures ({_describe_fleet(flow, workers, durations, args)})")
     print(f"limit {plan.limit:,}, advised {plan.recommended:,}: {plan.verdict}")
     return 0 if plan.fits else 1
 

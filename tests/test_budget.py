@@ -60,15 +60,31 @@ def test_max_open_makes_more_rounds():
     assert budget.estimate(capped).rounds == 1 + 3 + 1
 
 
-def test_the_likely_events_fall_as_workers_are_added_and_match_simulated_runs():
-    flow = fan_out(1_000)
+def test_the_flows_max_open_is_shared_by_activities_side_by_side():
+    create = activity.create("dev", "flow")
+    noop = runner.Sync(lambda context, activity: None)
+    thirty = [lambda context: ({"n": n} for n in range(30))]
+    flow = types.SimpleNamespace(domain="dev", name="flow", max_open=40,
+                                 left=create(name="left", generators=thirty, run=noop),
+                                 right=create(name="right", generators=thirty, run=noop))
     plan = budget.estimate(flow)
-    likely = [plan.likely(workers) for workers in (1, 2, 10, 50, 100, 1_000)]
-    assert likely == sorted(likely, reverse=True)
-    assert plan.fewest <= likely[-1] and likely[0] <= plan.most
+    assert [row.rounds for row in plan.activities] == [1, 1]
+    assert plan.rounds == 2  # 60 instances, 40 at a time
+    assert run_flow(flow, workers=40, durations=1).events_used == plan.fewest
+
+
+def test_the_likely_events_fall_as_workers_are_added_and_match_simulated_runs():
+    flow = fan_out(500)
+    plan = budget.estimate(flow)
+    for steady in (False, True):
+        likely = [plan.likely(workers, steady=steady) for workers in (1, 2, 10, 50, 100, 500)]
+        assert likely == sorted(likely, reverse=True)
+        assert plan.fewest <= likely[-1] and likely[0] <= plan.most
     for workers in (1, 10, 100):
-        used = run_flow(flow, workers=workers).events_used
-        assert abs(plan.likely(workers) - used) <= 0.05 * used, workers
+        varying = run_flow(flow, workers=workers).events_used  # attempts of 0.5 to 1.5 s
+        assert abs(plan.likely(workers) - varying) <= 0.03 * varying, workers
+        steady = run_flow(flow, workers=workers, durations=1).events_used
+        assert plan.likely(workers, steady=True) == steady, workers
 
 
 def test_likely_workers_per_activity_and_the_fleet_s_timing():
@@ -77,6 +93,7 @@ def test_likely_workers_per_activity_and_the_fleet_s_timing():
         {"setup": 10, "work": 50})
     assert plan.likely(50, decision_seconds=0) == plan.most  # nothing waits for the decider
     assert plan.likely(50, attempt_seconds=0) == plan.fewest  # all close at once
+    assert plan.likely(50, steady=True) == plan.fewest + 3 * (500 // 50 - 1)  # in waves of 50
 
 
 def test_verdicts_against_the_limit_and_the_advice():
