@@ -240,6 +240,22 @@ def test_a_simulated_run_with_a_failure_and_a_timeout() -> None:
     assert timeline.status == run.status == "COMPLETED"
 
 
+def test_the_seed_flows_countries_run_side_by_side(seed_flow):
+    """A fleet of workers takes the five countries at once: their first attempts start at one
+    instant and overlap; with one worker they follow one another."""
+    def first_attempts(run):
+        timeline = build_timeline(run.events)
+        [countries] = [g for g in timeline.groups if g.name == "country_flow_activity_2"]
+        return [row.spans[0] for row in countries.rows]
+
+    side_by_side = first_attempts(run_flow(seed_flow))
+    assert len(side_by_side) == 5 and len({span.started for span in side_by_side}) == 1
+    assert min(span.started + span.running for span in side_by_side) > side_by_side[0].started
+    queue = first_attempts(run_flow(seed_flow, workers=1))
+    assert all(earlier.started + earlier.running <= later.started
+               for earlier, later in zip(queue, queue[1:]))
+
+
 # -- the page ------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("path", RECORDED, ids=lambda path: path.name)

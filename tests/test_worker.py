@@ -1,6 +1,7 @@
 """The worker shells, against the simulator's genuine boto3 client (an in-process SWF)."""
 import json
 import logging
+import threading
 import types
 
 import boto3
@@ -307,3 +308,61 @@ def test_a_flow_whose_worst_case_exceeds_the_limit_is_warned_about_once(caplog):
     assert warnings == [f"wf-1 {run_id}: history budget: fits at best (320 events) but not at "
                         "worst (every retry used, a decision task per close: 3,617 events, over "
                         "1,000)"]
+
+
+def test_a_concurrent_worker_runs_attempts_side_by_side_each_with_its_own_heartbeat(swf):
+    """Three attempts of one activity in one worker (`concurrency=3`): they can only pass the
+    barrier together. The workflow then cancels one of them; each attempt's next heartbeat
+    (its own task token) tells that one alone, which answers canceled while the others
+    complete. Stopping the worker lets every thread answer its attempt first."""
+    together = threading.Barrier(4, timeout=10)  # three attempts and the test
+    cancel_sent, stop = threading.Event(), threading.Event()
+    create = activity.create("dev", "flow")
+
+    @task.decorate(timeout=60, heartbeat=30)
+    def meet(activity, n):
+        together.wait()
+        assert cancel_sent.wait(timeout=10)
+        stop.set()
+        activity.heartbeat()
+        return {f"met.{n}": True}
+
+    flow = types.SimpleNamespace(domain="dev", name="flow", meet=create(
+        name="meet", generators=[lambda context: ({"generator.n": n} for n in range(3))],
+        run=runner.Sync(meet.fill(n="generator.n"))))
+    decider = DeciderWorker(flow, client=swf)
+    run_id = start(swf, flow)
+    ids = scheduled_ids(decider.answer(decider.poll()).decisions)
+    worker = ActivityWorker(flow, client=swf, concurrency=3)
+    running = threading.Thread(target=worker.run, kwargs={"stop": stop})
+    running.start()
+    together.wait()
+    swf.signal_workflow_execution(domain="dev", workflowId="wf-1", signalName="cancel one")
+    got = swf.poll_for_decision_task(domain="dev", taskList={"name": "flow"})
+    swf.respond_decision_task_completed(taskToken=got["taskToken"], decisions=[{
+        "decisionType": "RequestCancelActivityTask",
+        "requestCancelActivityTaskDecisionAttributes": {"activityId": ids[1]}}])
+    cancel_sent.set()
+    running.join(timeout=30)
+    assert not running.is_alive()
+    closes = {}
+    events = history(swf, flow, run_id)
+    by_scheduled = {e["eventId"]: e["activityTaskScheduledEventAttributes"]["activityId"]
+                    for e in events if e["eventType"] == "ActivityTaskScheduled"}
+    for event in events:
+        if event["eventType"] in ("ActivityTaskCompleted", "ActivityTaskCanceled"):
+            attributes = event[f"{event['eventType'][0].lower()}"
+                               f"{event['eventType'][1:]}EventAttributes"]
+            closes[by_scheduled[attributes["scheduledEventId"]]] = event["eventType"]
+    assert closes == {ids[0]: "ActivityTaskCompleted", ids[1]: "ActivityTaskCanceled",
+                      ids[2]: "ActivityTaskCompleted"}
+
+
+def test_concurrency_is_a_number_of_attempts(swf):
+    with pytest.raises(ValueError, match="concurrency is a number of attempts at once"):
+        ActivityWorker(fan_out(1), client=swf, concurrency=0)
+    worker = ActivityWorker(fan_out(1), client=swf, concurrency=4)
+    assert [poller.name for poller in worker.pollers()][3:6] == [
+        "activity worker of flow_report #4", "activity worker of flow_setup #1",
+        "activity worker of flow_setup #2"]
+    assert len(worker.pollers()) == 3 * 4
