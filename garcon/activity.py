@@ -123,13 +123,25 @@ class ActivityInstance:
     def input(self, execution_context: Mapping[str, Any]) -> dict:
         """The activity input: only the keys the tasks read (when they all say which) and the
         execution keys; otherwise the whole context of the instance."""
-        context = self.context(execution_context)
-        keys = self.activity.runner.sizing(context).requirements
+        local = self.local_context
+        keys = self._sizing(execution_context).requirements
         if keys is None:
-            return dict(context)
-        selected = {key: context[key] for key in keys if context.get(key) is not None}
-        selected.update({key: context[key] for key in EXECUTION_KEYS if key in context})
+            return {**execution_context, **local}
+        selected = {}
+        for key in keys:
+            value = local[key] if key in local else execution_context.get(key)
+            if value is not None:
+                selected[key] = value
+        for key in EXECUTION_KEYS:
+            if key in local:
+                selected[key] = local[key]
+            elif key in execution_context:
+                selected[key] = execution_context[key]
         return selected
+
+    def _sizing(self, execution_context: Mapping[str, Any]) -> Any:
+        runner = self.activity.runner
+        return runner.fixed_sizing or runner.sizing(self.context(execution_context))
 
     def timeouts(self, execution_context: Mapping[str, Any], pool_size: int) -> dict[str, str]:
         """The four activity timeouts, as SWF strings.
@@ -139,7 +151,7 @@ class ActivityInstance:
         SWF's one-year ceiling. Schedule-to-close is their sum, or the activity's own
         `schedule_to_close` when that is shorter.
         """
-        sizing = self.activity.runner.sizing(self.context(execution_context))
+        sizing = self._sizing(execution_context)
         start_to_close = sizing.timeout
         schedule_to_start = min(pool_size * self.activity.schedule_to_start_timeout,
                                 SWF_LIMITS.longest_timeout_seconds)
@@ -181,18 +193,18 @@ def instance_ids(activity_name: str, instances: Iterable[Mapping[str, Any]],
     """garcon's activity ids: the name and `1` for an instance without generator values, else
     the name and the SHA-1 of its values, sorted by key and written `'key':'value';` (so the id
     depends only on the values, not on their order); a custom decider's schedule id follows."""
-    tail = "" if suffix is None else f"-{suffix}"
+    head, tail = f"{activity_name}-", "" if suffix is None else f"-{suffix}"
     ids = []
+    add = ids.append
     for values in instances:
         if len(values) == 1:  # one generator, the common case: nothing to sort
-            ((key, value),) = values.items()
-            text = f"'{key}':'{value}';"
+            for key, value in values.items():
+                add(head + sha1(f"'{key}':'{value}';".encode()).hexdigest() + tail)
         elif values:
             text = "".join([f"'{key}':'{value}';" for key, value in sorted(values.items())])
+            add(head + sha1(text.encode()).hexdigest() + tail)
         else:
-            ids.append(f"{activity_name}-1{tail}")
-            continue
-        ids.append(f"{activity_name}-{sha1(text.encode()).hexdigest()}{tail}")
+            add(f"{head}1{tail}")
     return ids
 
 

@@ -118,10 +118,6 @@ class HistoryState:
         """Latest event after which a refused schedule may be tried again: an activity closed
         or a timer fired."""
         self._by_scheduled_event: dict[int, Attempt] = {}
-        self._handlers = {
-            event_type: (getattr(self, method), f"{event_type[0].lower()}{event_type[1:]}"
-                                                "EventAttributes")
-            for event_type, method in _HANDLERS.items()}
 
     @classmethod
     def fold(cls, events: Iterable[dict]) -> HistoryState:
@@ -131,7 +127,7 @@ class HistoryState:
 
     def apply_all(self, events: Iterable[dict]) -> None:
         """`apply` each event; the loop is `apply` inlined, since histories run to 25,000."""
-        handlers = self._handlers
+        handlers = _HANDLERS
         used = self.events_used
         for event in events:
             event_id = event["eventId"]
@@ -139,17 +135,17 @@ class HistoryState:
                 used = event_id
             handler = handlers.get(event["eventType"])
             if handler is not None:
-                handler[0](event_id, event[handler[1]])
+                handler[0](self, event_id, event[handler[1]])
         self.events_used = used
 
     def apply(self, event: dict) -> None:
         event_id = event["eventId"]
         if event_id > self.events_used:
             self.events_used = event_id
-        handler = self._handlers.get(event["eventType"])
+        handler = _HANDLERS.get(event["eventType"])
         if handler is not None:
             method, attributes = handler
-            method(event_id, event[attributes])
+            method(self, event_id, event[attributes])
 
     # Handlers, one per event type that matters to a decider.
 
@@ -186,8 +182,8 @@ class HistoryState:
         return instance
 
     def _activity_scheduled(self, event_id: int, attributes: dict) -> None:
-        instance = self._instance_of(attributes)
-        activity_id = instance.activity_id
+        activity_id = attributes["activityId"]
+        instance = self.instances.get(activity_id) or self._instance_of(attributes)
         attempt = self._by_scheduled_event[event_id] = Attempt(event_id, activity_id)
         instance.attempts.append(attempt)
         self.touched.append(activity_id)
@@ -265,21 +261,25 @@ class HistoryState:
 
 
 _HANDLERS = {
-    "WorkflowExecutionStarted": "_started",
-    "DecisionTaskStarted": "_decision_started",
-    "DecisionTaskCompleted": "_decision_completed",
-    "ActivityTaskScheduled": "_activity_scheduled",
-    "ActivityTaskStarted": "_activity_started",
-    "ActivityTaskCompleted": "_activity_completed",
-    "ActivityTaskFailed": "_activity_failed",
-    "ActivityTaskTimedOut": "_activity_timed_out",
-    "ActivityTaskCanceled": "_activity_canceled",
-    "ScheduleActivityTaskFailed": "_schedule_failed",
-    "TimerStarted": "_timer_started",
-    "TimerFired": "_timer_fired",
-    "TimerCanceled": "_timer_canceled",
-    "WorkflowExecutionCancelRequested": "_cancel_requested",
-    **{f"WorkflowExecution{close}": "_closed" for close in (
-        "Completed", "Failed", "Canceled", "Terminated", "TimedOut", "ContinuedAsNew")},
-}
-"""The events a decider needs, and the method of HistoryState that folds each one."""
+    event_type: (getattr(HistoryState, method), f"{event_type[0].lower()}{event_type[1:]}"
+                                                "EventAttributes")
+    for event_type, method in {
+        "WorkflowExecutionStarted": "_started",
+        "DecisionTaskStarted": "_decision_started",
+        "DecisionTaskCompleted": "_decision_completed",
+        "ActivityTaskScheduled": "_activity_scheduled",
+        "ActivityTaskStarted": "_activity_started",
+        "ActivityTaskCompleted": "_activity_completed",
+        "ActivityTaskFailed": "_activity_failed",
+        "ActivityTaskTimedOut": "_activity_timed_out",
+        "ActivityTaskCanceled": "_activity_canceled",
+        "ScheduleActivityTaskFailed": "_schedule_failed",
+        "TimerStarted": "_timer_started",
+        "TimerFired": "_timer_fired",
+        "TimerCanceled": "_timer_canceled",
+        "WorkflowExecutionCancelRequested": "_cancel_requested",
+        **{f"WorkflowExecution{close}": "_closed" for close in (
+            "Completed", "Failed", "Canceled", "Terminated", "TimedOut", "ContinuedAsNew")},
+    }.items()}
+"""The events a decider needs: the method of HistoryState that folds each one, and the key of
+its attributes."""
