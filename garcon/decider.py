@@ -220,6 +220,7 @@ class _Pass:
         self.room = _Room(state, limits, getattr(flow, "max_open", None))
         self.report = DecisionReport([])
         self.waiting_on_refusal = False
+        self.timeouts: dict[tuple[str, int], dict[str, str]] = {}
 
     def run(self) -> DecisionReport:
         state = self.state
@@ -397,8 +398,19 @@ class _Pass:
                          f"SWF's {self.limits.data:,}")
         decision = make.schedule_activity_task(
             instance.id, current.name, current.version, current.task_list, payload,
-            instance.timeouts(context, pool_size))
+            self._timeouts(current, instance, pool_size, context))
         self.room.schedule(decision, current, make.schedule_activity_task_size(decision))
+
+    def _timeouts(self, current: Activity, instance: ActivityInstance, pool_size: int,
+                  context: dict) -> dict[str, str]:
+        """The instance's timeouts: the same for every instance of an activity whose tasks
+        do not depend on the context, so worked out once a pass."""
+        if current.runner.fixed_sizing is None:
+            return instance.timeouts(context, pool_size)
+        key = (current.name, pool_size)
+        if key not in self.timeouts:
+            self.timeouts[key] = instance.timeouts(context, pool_size)
+        return self.timeouts[key]
 
     # The history budget, and waking up.
 

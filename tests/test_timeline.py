@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import itertools
 import json
 import re
 import time
@@ -253,7 +254,7 @@ def test_the_seed_flows_countries_run_side_by_side(seed_flow):
     assert min(span.started + span.running for span in side_by_side) > side_by_side[0].started
     queue = first_attempts(run_flow(seed_flow, workers=1))
     assert all(earlier.started + earlier.running <= later.started
-               for earlier, later in zip(queue, queue[1:]))
+               for earlier, later in itertools.pairwise(queue))
 
 
 # -- the page ------------------------------------------------------------------------------------
