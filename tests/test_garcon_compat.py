@@ -14,6 +14,8 @@ import pytest
 from conftest import SHARED
 from garcon import activity, param, runner, task
 from garcon.decider import decide
+from garcon_sim import Simulator, run_flow
+from tests.flows import fan_out
 from tests.histories import History, drive
 
 GARCON_HISTORIES = SHARED / "garcon-histories"
@@ -140,3 +142,19 @@ def test_schedule_decisions_follow_the_compat_formulas_field_by_field(version):
             expected_input = {k: instance_context[k] for k in keys
                               if instance_context.get(k) is not None} | execution_keys
         assert json.loads(attributes["input"]) == expected_input
+
+
+def test_a_versioned_flow_registers_and_schedules_its_activity_types_at_its_version():
+    flow = fan_out(2)
+    flow.version = "2.0"  # create's version stays "1.0": garcon never sent it
+    sim = Simulator()
+    run = run_flow(flow, sim=sim)
+    assert run.status == "COMPLETED"
+    scheduled = {(a["activityType"]["name"], a["activityType"]["version"]) for a in (
+        e["activityTaskScheduledEventAttributes"] for e in run.events
+        if e["eventType"] == "ActivityTaskScheduled")}
+    assert scheduled == {("flow_setup", "2.0"), ("flow_work", "2.0"), ("flow_report", "2.0")}
+    registered = sim.direct_client().list_activity_types(
+        domain="dev", registrationStatus="REGISTERED")["typeInfos"]
+    assert {(t["activityType"]["name"], t["activityType"]["version"])
+            for t in registered} == scheduled

@@ -71,7 +71,7 @@ class DeciderWorker:
         self.on_exception = getattr(flow, "on_exception", None)
         self.logger = logger or worker_logger()
         self.sleep = sleep
-        """How to wait between two tries of an answer (the simulator's is virtual)."""
+        """How to wait out a backoff (the simulator's is virtual)."""
         self.rng = rng or random.Random()
         """The jitter of backoffs (the simulator's is seeded)."""
         self._own_poller: Poller | None = None
@@ -90,7 +90,7 @@ class DeciderWorker:
         flow's `on_exception`. Always True, so that `while worker.run(): pass` runs forever."""
         delay = self._poller(identity)()
         if delay:
-            time.sleep(delay)
+            self.sleep(delay)
         return True
 
     def _poller(self, identity: str | None) -> Poller:
