@@ -56,6 +56,8 @@ class Activity(GarconLogger):
     """
 
     external = False
+    _worker: Any = None
+    """The worker of `run()` and `poll_for_activity()` without one: made on first use."""
 
     def __init__(self, client: Any = None, *, name: str | None = None,
                  domain: str | None = None, version: str = "1.0",
@@ -161,12 +163,11 @@ class Activity(GarconLogger):
         return self.runner.execute(activity, activity.context)
 
     def _own_worker(self) -> Any:
-        worker = self.__dict__.get("_worker")
-        if worker is None:
+        if self._worker is None:
             from garcon.worker.activities import ActivityWorker
 
-            worker = self._worker = ActivityWorker.serving(self)
-        return worker
+            self._worker = ActivityWorker.serving(self)
+        return self._worker
 
 
 class ExternalActivity(Activity):

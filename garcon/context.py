@@ -13,16 +13,11 @@ class ExecutionContext:
     completed activity's result merged in event order, with the execution keys once
     `set_workflow_execution_info` gave them; `workflow_input`, the input alone."""
 
-    def __init__(self, events: Iterable[dict] | None = None):
-        self._fold = HistoryState.fold(in_order(events or ()))
+    def __init__(self, events: Iterable[dict] | None = None, *,
+                 fold: HistoryState | None = None):
+        """The context of `events` (in any order), or of `fold`, read as it grows."""
+        self._fold = fold if fold is not None else HistoryState.fold(in_order(events or ()))
         self._execution: dict[str, Any] = {}
-
-    @classmethod
-    def of(cls, fold: HistoryState) -> ExecutionContext:
-        """The context of a fold, read as it grows (not a copy)."""
-        context = cls()
-        context._fold = fold
-        return context
 
     @property
     def current(self) -> dict:

@@ -91,20 +91,19 @@ def fill(fn: Task, namespace: str | None = None, **requirements: str | param.Bas
     names no parameter, or a parameter named `context`, is a GarconWarning here (garcon let
     both through) and, for `context`, a TypeError when the task runs.
     """
-    sources = {name: param.parametrize(value) for name, value in requirements.items()}
-    parameters = inspect.signature(fn).parameters
-    name = getattr(fn, "__qualname__", repr(fn))
-    if "context" in parameters:
+    sources = {key: param.parametrize(value) for key, value in requirements.items()}
+    plan = name, parameters = _plan(fn)
+    taken = {key for key, _ in parameters}
+    if "context" in taken:
         warnings.warn(_reads_the_context(name), GarconWarning, stacklevel=3)
-    unknown = [key for key in sources if key not in parameters]
+    unknown = [key for key in sources if key not in taken]
     if unknown:
         warnings.warn(f"task {name} has no parameter {', '.join(map(repr, unknown))} to "
                       "fill: the value is read into the activity's input, and not passed",
                       GarconWarning, stacklevel=3)
 
     def filled(context: dict, activity: Any = None) -> Any:
-        return namespace_result(fn(**fill_function_call(fn, sources, activity, context)),
-                                namespace)
+        return namespace_result(fn(**_arguments(plan, sources, activity, context)), namespace)
 
     filled.__name__ = getattr(fn, "__name__", "task")
     filled.__qualname__ = name
@@ -119,19 +118,33 @@ def fill_function_call(fn: Task, requirements: dict[str, param.BaseParam], activ
                        context: dict) -> dict[str, Any]:
     """The keyword arguments to call `fn` with: each parameter in `requirements` gets its
     param's value from the context, a parameter named `activity` the activity execution, and
-    any other parameter without a default None (those with one keep it)."""
+    any other parameter without a default None (those with one keep it). A parameter named
+    `context` is a TypeError: a task may not read the whole context."""
+    return _arguments(_plan(fn), requirements, activity, context)
+
+
+def _plan(fn: Task) -> tuple[str, list[tuple[str, bool]]]:
+    """The task's name, and the parameters it takes by name, each with whether it has a
+    default."""
     named = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    return getattr(fn, "__qualname__", repr(fn)), [
+        (key, spec.default is not inspect.Parameter.empty)
+        for key, spec in inspect.signature(fn).parameters.items() if spec.kind in named]
+
+
+def _arguments(plan: tuple[str, list[tuple[str, bool]]],
+               requirements: dict[str, param.BaseParam], activity: Any,
+               context: dict) -> dict[str, Any]:
+    name, parameters = plan
     arguments = {}
-    for key, spec in inspect.signature(fn).parameters.items():
+    for key, has_default in parameters:
         if key == "context":
-            raise TypeError(_reads_the_context(getattr(fn, "__qualname__", repr(fn))))
-        if spec.kind not in named:
-            continue
+            raise TypeError(_reads_the_context(name))
         if key in requirements:
             arguments[key] = requirements[key].get_data(context)
         elif key == "activity":
             arguments[key] = activity
-        elif spec.default is inspect.Parameter.empty:
+        elif not has_default:
             arguments[key] = None
     return arguments
 

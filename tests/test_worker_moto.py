@@ -70,6 +70,12 @@ def wait_until(condition, timeout=60.0, what="the condition"):
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def wait_closed(swf, domain, workflow_id, run_id):
+    wait_until(lambda: swf.describe_workflow_execution(
+        domain=domain, execution={"workflowId": workflow_id, "runId": run_id})[
+        "executionInfo"]["executionStatus"] == "CLOSED", what="the execution to close")
+
+
 def registered(swf, domain, name):
     try:
         swf.describe_workflow_type(domain=domain, workflowType={"name": name, "version": "1.0"})
@@ -101,9 +107,7 @@ def test_the_worker_runs_a_custom_decider_flow_to_completion_and_stops_on_sigter
         run_id = swf.start_workflow_execution(
             domain="dev", workflowId="coffee-1", input=json.dumps({}),
             workflowType={"name": "coffee_shop", "version": "1.0"})["runId"]
-        wait_until(lambda: swf.describe_workflow_execution(
-            domain="dev", execution={"workflowId": "coffee-1", "runId": run_id})[
-            "executionInfo"]["executionStatus"] == "CLOSED", what="the execution to close")
+        wait_closed(swf, "dev", "coffee-1", run_id)
     finally:
         code, output = stop(process)
     events = history(swf, "dev", "coffee-1", run_id)
@@ -309,9 +313,7 @@ def test_the_worker_command_starts_without_register_permission(endpoint, swf, tm
             run_id = restricted.start_workflow_execution(
                 domain="iam-command", workflowId="command-1",
                 workflowType={"name": "refused", "version": "2.0"})["runId"]
-            wait_until(lambda: restricted.describe_workflow_execution(
-                domain="iam-command", execution={"workflowId": "command-1", "runId": run_id})[
-                "executionInfo"]["executionStatus"] == "CLOSED", what="the execution to close")
+            wait_closed(restricted, "iam-command", "command-1", run_id)
         finally:
             code, output = stop(process)
         events = history(restricted, "iam-command", "command-1", run_id)

@@ -98,7 +98,7 @@ class ActivityWorker:
         """The names asked for (garcon's), or None for all."""
         self._backoffs: dict[str, Backoff] = {}
         self.sleep = sleep
-        """How to wait between two tries of a respond call (the simulator's is virtual)."""
+        """How to wait out a backoff (the simulator's is virtual)."""
         self.rng = rng or random.Random()
         """The jitter of backoffs (the simulator's is seeded)."""
         self.domain = flow.domain

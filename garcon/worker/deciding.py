@@ -131,7 +131,7 @@ class DeciderWorker:
         execution closed) is logged and dropped."""
         execution = task.get("workflowExecution") or {}
         memory = self._remember(task)
-        states, context = ActivityStates(memory.state), ExecutionContext.of(memory.state)
+        states, context = ActivityStates(memory.state), ExecutionContext(fold=memory.state)
         context.set_workflow_execution_info(task, self.domain)
         decisions: list[dict] = []
         custom = getattr(self.flow, "decider", None)
