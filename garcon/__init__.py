@@ -10,5 +10,5 @@ and garcon 1.1.1's own modules over the same core: `event`, `context`, `utils`, 
 class GarconWarning(UserWarning):
     """Code that garcon 1.1.1 accepted but that is likely a mistake (a `fill()` of a parameter
     the task does not have, an unknown activity option, an activity without a runner). Turn
-    it into an error with `warnings.simplefilter("error", GarconWarning)` or
-    `-W error::garcon.GarconWarning`."""
+    it into an error with `warnings.simplefilter("error", GarconWarning)` before the flow is
+    imported (or pytest's `-W error::garcon.GarconWarning`)."""
