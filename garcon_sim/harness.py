@@ -33,7 +33,7 @@ from garcon.activity import Activity
 from garcon.decisions import shorten
 from garcon.history import HistoryState
 from garcon.log import worker_logger
-from garcon.worker import ActivityWorker, DeciderWorker, register_flow
+from garcon.worker import ActivityExecution, ActivityWorker, DeciderWorker, register_flow
 from garcon.worker.deciding import RunMemory
 from garcon.worker.polling import Backoff, Poller, is_gone, is_transient
 
@@ -457,8 +457,10 @@ class _Run:
             ends = self._after(self.fleet.duration(activity, activity_id, task.get("input"),
                                                    number))
             if fault is None:
+                execution = ActivityExecution.of_task(self.swf, task, activity, self.flow.domain,
+                                                      parallel=False)
                 slot.answer = functools.partial(
-                    self.worker.answer, self.worker.attempt(activity, task, parallel=False))
+                    self.worker.send, self.worker.attempt(activity, execution))
             else:
                 slot.answer = functools.partial(
                     self.worker.respond, self.swf.respond_activity_task_failed,

@@ -7,15 +7,22 @@ import random
 import threading
 import time
 import traceback
+import types
 from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
-from garcon.activity import Activity, find_workflow_activities
+from botocore.exceptions import ClientError
+
+from garcon import utils
+from garcon.activity import Activity, find_workflow_activities, worker_runner
 from garcon.decisions import shorten
 from garcon.limits import SWF_LIMITS, SWFLimits
-from garcon.log import execution_logger, worker_logger
+from garcon.log import LOGGER_PREFIX, execution_logger, worker_logger
 from garcon.worker.client import flow_client
-from garcon.worker.polling import Backoff, Poller, is_gone, report, respond, serve
+from garcon.worker.polling import Backoff, Poller, is_gone, report, respond
+
+POLL_ATTEMPTS = 5
+"""How often garcon's `Activity.poll_for_activity()` polls while SWF throttles."""
 
 
 class ActivityCanceled(Exception):
@@ -27,21 +34,37 @@ class ActivityTaskGone(Exception):
 
 
 class ActivityExecution:
-    """What a task receives as `activity`: the attempt it runs in, and its heartbeat."""
+    """What a task receives as `activity`: the attempt it runs in, and its heartbeat.
 
-    def __init__(self, client: Any, task: dict, activity: Activity, domain: str,
-                 parallel: bool = True):
+    `ActivityExecution(client, activity_id, task_token, input)` is garcon's form (`input` as
+    SWF gives it, JSON); the worker makes one from an activity task with `of_task`.
+    """
+
+    def __init__(self, client: Any, activity_id: str | None, task_token: str | None,
+                 input: str | None = None, *, workflow_id: str | None = None,
+                 run_id: str | None = None, domain: str | None = None,
+                 activity: Activity | None = None, parallel: bool = True):
         self.client = client
-        self.task_token = task["taskToken"]
-        self.activity_id = task["activityId"]
-        self.workflow_id = task["workflowExecution"]["workflowId"]
-        self.run_id = task["workflowExecution"]["runId"]
+        self.activity_id = activity_id
+        self.task_token = task_token
+        self.workflow_id = workflow_id
+        self.run_id = run_id
         self.domain = domain
         self.activity = activity
-        self.context = json.loads(task.get("input") or "{}")
+        self.context = json.loads(input) if input else {}
         self.parallel = parallel
         """False in the simulator: Async runners then run their tasks in order, in one thread."""
-        self.logger = execution_logger(domain, self.workflow_id, self.run_id)
+        self.logger = (execution_logger(domain, workflow_id, run_id) if run_id
+                       else logging.getLogger(LOGGER_PREFIX))
+
+    @classmethod
+    def of_task(cls, client: Any, task: dict, activity: Activity, domain: str,
+                parallel: bool = True) -> ActivityExecution:
+        """The execution of an activity task (a PollForActivityTask answer)."""
+        execution = task.get("workflowExecution") or {}
+        return cls(client, task.get("activityId"), task.get("taskToken"), task.get("input"),
+                   workflow_id=execution.get("workflowId"), run_id=execution.get("runId"),
+                   domain=domain, activity=activity, parallel=parallel)
 
     def heartbeat(self, details: str | None = None) -> None:
         """Tell SWF the attempt is alive. Raises ActivityCanceled when the workflow asked for
@@ -73,21 +96,27 @@ class Answer(NamedTuple):
 class ActivityWorker:
     """Runs a flow's activities (all, or those named): `run()` polls each task list in
     `concurrency` threads of their own (garcon's API, which had one); the command loop and the
-    simulator harness call `poll`, `attempt` and `answer`."""
+    simulator harness call `poll`, `attempt` and `send`. `ActivityWorker(client, flow)`, as
+    garcon's example projects write it, works too."""
 
     def __init__(self, flow: Any, activities: Iterable[str] | None = None, *, client: Any = None,
                  concurrency: int = 1, limits: SWFLimits = SWF_LIMITS,
                  logger: logging.Logger | None = None,
                  sleep: Callable[[float], Any] = time.sleep, rng: random.Random | None = None):
+        if is_client_then_flow(flow, activities):
+            flow, activities, client = activities, None, client or flow
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
             raise ValueError(f"concurrency is a number of attempts at once (1 or more), not "
                              f"{concurrency!r}")
-        self.flow = flow
         self.concurrency = concurrency
         """How many attempts of each activity run at once, each polled for and answered by a
         thread of its own."""
+        self.flow = flow
+        self.worker_activities = activities
+        """The names asked for (garcon's), or None for all."""
+        self._backoffs: dict[str, Backoff] = {}
         self.sleep = sleep
-        """How to wait between two tries of a respond call (the simulator's is virtual)."""
+        """How to wait out a backoff (the simulator's is virtual)."""
         self.rng = rng or random.Random()
         """The jitter of backoffs (the simulator's is seeded)."""
         self.domain = flow.domain
@@ -99,22 +128,75 @@ class ActivityWorker:
         self.activities = [a for a in find_workflow_activities(flow) if not a.external and (
             wanted is None or a.name in wanted or a.name.removeprefix(f"{flow.name}_") in wanted)]
 
+    @classmethod
+    def serving(cls, activity: Activity, **options: Any) -> ActivityWorker:
+        """A worker of one activity alone, on the activity's client (garcon's
+        `Activity.run()`)."""
+        alone = types.SimpleNamespace(domain=activity.domain, name=activity.name,
+                                      client=activity.client, activity=activity)
+        return cls(alone, **options)
+
     @staticmethod
     def connections_needed(flow: Any, concurrency: int = 1) -> int:
         """HTTP connections for every polling thread of the flow's activities, plus two."""
         return len(find_workflow_activities(flow)) * concurrency + 2
 
     def run(self, stop: threading.Event | None = None, identity: str | None = None) -> None:
-        """Poll every activity's task list, each in `concurrency` threads, until `stop` is set
-        (never, by default, as in garcon); once it is, each thread finishes and answers the
-        attempt in hand."""
-        stop = stop or threading.Event()
-        threads = [threading.Thread(target=serve, args=(poller, stop), name=poller.name,
-                                    daemon=True) for poller in self.pollers(identity)]
+        """Run every activity's `run()` over and over, each in `concurrency` threads, until
+        `stop` is set (never, by default, as in garcon); once it is, each thread finishes and
+        answers the attempt in hand."""
+        threads = [threading.Thread(target=worker_runner, args=(activity, stop),
+                                    kwargs={"identity": identity, "worker": self},
+                                    name=self._thread_name(activity, number), daemon=True)
+                   for activity in self.activities
+                   for number in range(1, self.concurrency + 1)]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
+
+    def run_once(self, activity: Activity, identity: str | None = None) -> bool:
+        """garcon's `Activity.run()`: poll the activity's task list once, run the task that
+        came and answer it, with the activity's logger named after the execution meanwhile.
+        An error is logged, handed to `on_exception` and waited out (a backoff). True."""
+        def step() -> bool:
+            execution = self.poll_execution(activity, identity)
+            if not execution.activity_id:
+                return False
+            activity.set_log_context(execution.context)
+            self.answer(activity, execution)
+            return True
+
+        backoff = self._backoffs.setdefault(threading.current_thread().name,
+                                            Backoff(rng=self.rng))
+        poller = Poller(step, name=f"activity worker of {activity.name}", logger=self.logger,
+                        on_exception=activity.on_exception, actor=activity, backoff=backoff)
+        try:
+            delay = poller()
+        finally:
+            activity.unset_log_context()
+        if delay:
+            self.sleep(delay)
+        return True
+
+    def poll_execution(self, activity: Activity, identity: str | None = None
+                       ) -> ActivityExecution:
+        """garcon's `Activity.poll_for_activity()`: a poll, tried again after a backoff while
+        SWF throttles (POLL_ATTEMPTS in all), as an execution (`activity_id` None when no task
+        came)."""
+        backoff = Backoff(rng=self.rng)
+        for attempt in range(1, POLL_ATTEMPTS + 1):
+            try:
+                task = self.poll(activity, identity)
+                break
+            except ClientError as error:
+                if utils.non_throttle_error(error) or attempt == POLL_ATTEMPTS:
+                    raise
+                wait = backoff.next_delay()
+                utils.throttle_backoff_handler({"args": (activity,), "tries": attempt,
+                                                "wait": wait})
+                self.sleep(wait)
+        return ActivityExecution.of_task(self.client, task or {}, activity, self.domain)
 
     def pollers(self, identity: str | None = None) -> list[Poller]:
         """`concurrency` pollers per activity, each working one attempt at a time."""
@@ -130,10 +212,12 @@ class ActivityWorker:
                 self.execute(activity, task)
             return task is not None
 
-        name = f"activity worker of {activity.name}"
-        return Poller(step, name=name if self.concurrency == 1 else f"{name} #{number}",
+        return Poller(step, name=f"activity worker of {self._thread_name(activity, number)}",
                       logger=self.logger, on_exception=activity.on_exception, actor=activity,
                       backoff=Backoff(rng=self.rng))
+
+    def _thread_name(self, activity: Activity, number: int) -> str:
+        return activity.name if self.concurrency == 1 else f"{activity.name} #{number}"
 
     def poll(self, activity: Activity, identity: str | None = None) -> dict | None:
         request: dict[str, Any] = {"domain": self.domain, "taskList": {"name": activity.task_list}}
@@ -145,16 +229,20 @@ class ActivityWorker:
     def execute(self, activity: Activity, task: dict, *, parallel: bool = True) -> str:
         """Run one attempt and respond: completed, failed (the exception), canceled (asked on a
         heartbeat), or nothing when the task is gone. Returns that outcome."""
-        return self.answer(self.attempt(activity, task, parallel=parallel))
+        return self.answer(activity, ActivityExecution.of_task(
+            self.client, task, activity, self.domain, parallel))
 
-    def attempt(self, activity: Activity, task: dict, *, parallel: bool = True) -> Answer:
-        """Run one attempt's tasks; what to answer SWF (`answer` sends it). The simulator's
-        harness sends it later, once the attempt's virtual duration has passed."""
-        execution = ActivityExecution(self.client, task, activity, self.domain, parallel)
+    def answer(self, activity: Activity, execution: ActivityExecution) -> str:
+        """`execute`, for an execution in hand."""
+        return self.send(self.attempt(activity, execution))
+
+    def attempt(self, activity: Activity, execution: ActivityExecution) -> Answer:
+        """Run an attempt's tasks; what to answer SWF (`send` sends it). The simulator's
+        harness sends it later, once the attempt's virtual duration is over."""
         began = time.monotonic()
         return Answer(execution, began, *self._run(activity, execution))
 
-    def answer(self, answer: Answer) -> str:
+    def send(self, answer: Answer) -> str:
         """Send an attempt's answer, if it has one; the attempt's outcome ("gone" when the
         task timed out or its execution closed before the answer)."""
         execution, outcome = answer.execution, answer.outcome
@@ -168,7 +256,7 @@ class ActivityWorker:
     def _run(self, activity: Activity, execution: ActivityExecution):
         client, limits = self.client, self.limits
         try:
-            result = activity.runner.execute(execution, execution.context)
+            result = activity.execute_activity(execution)
             payload = json.dumps(result or {})
         except ActivityCanceled:
             return "canceled", client.respond_activity_task_canceled, {}
@@ -192,3 +280,10 @@ class ActivityWorker:
         """Send an attempt's answer (see `polling.respond`); False when the task is gone."""
         return respond(call, request, what="activity task", sleep=self.sleep, rng=self.rng,
                        logger=self.logger)
+
+
+def is_client_then_flow(first: Any, second: Any) -> bool:
+    """Whether a worker was given `(client, flow)`, as garcon's example projects call them,
+    rather than `(flow, ...)`: only the second has a domain."""
+    return (not isinstance(getattr(first, "domain", None), str)
+            and isinstance(getattr(second, "domain", None), str))
