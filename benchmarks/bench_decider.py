@@ -119,18 +119,36 @@ def make_flow(items: int, parts: int) -> types.SimpleNamespace:
 
 # The histories, from the simulator.
 
-def simulate(flow: Any) -> tuple[list[dict], dict]:
-    """Run the flow on the simulator, a wave of activities between two decision tasks, until
-    a decision schedules a3; return the history that decision task saw, and its execution."""
+@dataclass
+class Started:
+    """An execution of the flow on a simulator, and the workers that drive it."""
+
+    sim: Simulator
+    swf: Any
+    execution: dict
+    decider: DeciderWorker
+    worker: ActivityWorker
+
+
+def start(flow: Any, workflow_id: str) -> Started:
     sim = Simulator(seed=0)
     swf = sim.direct_client()
     register_flow(swf, flow, QUIET)
-    workflow_id = f"{FLOW_NAME}-1"
     execution = {"domain": DOMAIN, "workflowId": workflow_id, "runId": swf.start_workflow_execution(
         domain=DOMAIN, workflowId=workflow_id, workflowType={"name": FLOW_NAME, "version": "1.0"},
         input="{}")["runId"]}
-    decider = DeciderWorker(flow, register=False, client=swf, limits=sim.limits, logger=QUIET)
-    worker = ActivityWorker(flow, client=swf, limits=sim.limits, logger=QUIET)
+    return Started(sim, swf, execution,
+                   DeciderWorker(flow, register=False, client=swf, limits=sim.limits,
+                                 logger=QUIET),
+                   ActivityWorker(flow, client=swf, limits=sim.limits, logger=QUIET))
+
+
+def simulate(flow: Any) -> tuple[list[dict], dict]:
+    """Run the flow on the simulator, a wave of activities between two decision tasks, until
+    a decision schedules a3; return the history that decision task saw, and its execution."""
+    run = start(flow, f"{FLOW_NAME}-1")
+    sim, swf, execution, decider, worker = (run.sim, run.swf, run.execution, run.decider,
+                                            run.worker)
     while True:
         decision_task = decider.poll(IDENTITY)
         if decision_task is None:
@@ -198,15 +216,9 @@ class Recorder:
 
 
 def simulate_warm(flow: Any, folder: Path) -> Warm:
-    sim = Simulator(seed=0)
-    swf = sim.direct_client()
-    register_flow(swf, flow, QUIET)
-    workflow_id = f"{FLOW_NAME}-warm"
-    execution = {"domain": DOMAIN, "workflowId": workflow_id, "runId": swf.start_workflow_execution(
-        domain=DOMAIN, workflowId=workflow_id, workflowType={"name": FLOW_NAME, "version": "1.0"},
-        input="{}")["runId"]}
-    decider = DeciderWorker(flow, register=False, client=swf, limits=sim.limits, logger=QUIET)
-    worker = ActivityWorker(flow, client=swf, limits=sim.limits, logger=QUIET)
+    run = start(flow, f"{FLOW_NAME}-warm")
+    sim, swf, execution, decider, worker = (run.sim, run.swf, run.execution, run.decider,
+                                            run.worker)
     while not scheduled(decider.answer(decider.poll(IDENTITY)).decisions, flow.a3.name):
         complete_wave(worker, sim)
     running = [worker.poll(flow.a3, IDENTITY) for _ in flow.a3.instance_values({})]

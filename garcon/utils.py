@@ -17,20 +17,16 @@ def create_dictionary_key(dictionary: dict) -> str:
 
 
 def dictionary_keys(dictionaries: Iterable[Mapping[str, Any]]) -> list[str | None]:
-    """`create_dictionary_key` of each dict (None for an empty one), all in one loop: the
-    decider works out the key of every instance of an activity, thousands at a time."""
-    keys: list[str | None] = []
-    add = keys.append
-    for dictionary in dictionaries:
-        if len(dictionary) == 1:  # one generator, the common case: nothing to sort
-            for key, value in dictionary.items():
-                add(sha1(f"'{key}':'{value}';".encode()).hexdigest())
-        elif dictionary:
-            add(sha1("".join([f"'{key}':'{value}';" for key, value in sorted(
-                dictionary.items())]).encode()).hexdigest())
-        else:
-            add(None)
-    return keys
+    """`create_dictionary_key` of each dict (None for an empty one), all at once: the decider
+    works out the key of every instance of an activity, thousands at a time."""
+    dictionaries = dictionaries if isinstance(dictionaries, list) else list(dictionaries)
+    if set(map(len, dictionaries)) == {1}:  # one generator, the common case: nothing to sort
+        texts: list[str | None] = [f"'{key}':'{value}';" for dictionary in dictionaries
+                                   for key, value in dictionary.items()]
+    else:
+        texts = ["".join([f"'{key}':'{value}';" for key, value in sorted(dictionary.items())])
+                 if dictionary else None for dictionary in dictionaries]
+    return [None if text is None else sha1(text.encode()).hexdigest() for text in texts]
 
 
 def non_throttle_error(exception: BaseException) -> bool:

@@ -3,12 +3,17 @@
 Theory of operation
 -------------------
 `run_flow` registers the flow, starts an execution, and drives garcon's own workers (the
-DeciderWorker and ActivityWorker that `python -m garcon.worker` runs) against a Simulator, in
-one thread and a fixed order: a decision task whenever one is open, otherwise one activity
-task (activities in the flow's order), so that every activity close gets a decision task of its
-own. An attempt takes `attempt_seconds` of virtual time. When nothing can run, the virtual clock
-moves to the next deadline (a timeout, a timer, or the heartbeat of a worker a fault keeps
-busy); when nothing is due either, the run stops as STUCK and says what is open. Nothing sleeps.
+DeciderWorker and ActivityWorker code that `python -m garcon.worker` runs: `poll`, `attempt`,
+`send`, `answer`) against a Simulator as a fleet would (`garcon_sim.fleet`), in one thread and
+on the virtual clock. Each activity has a pool of workers, each running one attempt at a time:
+its tasks run when a worker takes it, and its answer goes to SWF once its duration is over. The
+decider takes a decision task and answers it `decision_seconds` later; closes that come in
+meanwhile wait for the next decision task, which SWF schedules once for all of them. An agenda
+orders what the fleet does: "this worker's attempt ends at T", "the decider answers at T",
+"this backoff ends at T"; at each instant what is due happens, then every idle worker polls,
+the decider first, then the clock moves to the next instant due (the agenda's, a busy
+worker's heartbeat, or one of SWF's own deadlines). When nothing is due, the run stops as
+STUCK and says what is open. Nothing sleeps, and no thread runs.
 
 The flow's own code (generators, tasks, a custom decider) runs with the clock frozen at the
 simulator's time (freezegun) and Python's `random` seeded from the run's seed, then restored:

@@ -173,32 +173,17 @@ def test_sigterm_finishes_the_task_in_hand_and_a_second_signal_exits_at_once(
         e["eventType"] for e in history(swf, "it", "block-1", run_id)]
 
 
-def test_sigterm_while_busy_lets_the_attempt_finish_answer_and_exit_0(
-        endpoint, swf, tmp_path):
-    process, release, run_id = busy_worker(endpoint, swf, tmp_path, "block-2")
-    try:
-        process.send_signal(signal.SIGTERM)
-        release.touch()
-        output, _ = process.communicate(timeout=30)
-    finally:
-        if process.poll() is None:
-            process.kill()
-    assert process.returncode == 0, output
-    completed = [e for e in history(swf, "it", "block-2", run_id)
-                 if e["eventType"] == "ActivityTaskCompleted"]
-    assert json.loads(completed[0]["activityTaskCompletedEventAttributes"]["result"]) == {
-        "released": True}
-
-
-def test_concurrency_runs_attempts_side_by_side_and_sigterm_drains_them_all(
-        endpoint, swf, tmp_path):
-    """With --concurrency 3 all three instances start, though none can end before the
-    release; SIGTERM then lets each of them finish and answer before the process exits 0."""
-    process, release, run_id = busy_worker(endpoint, swf, tmp_path, "block-3", 3,
-                                           "--concurrency", "3")
+@pytest.mark.parametrize("instances", [1, 3])
+def test_sigterm_while_busy_lets_every_attempt_finish_answer_and_exit_0(
+        endpoint, swf, tmp_path, instances):
+    """With --concurrency N all N instances start, though none can end before the release;
+    SIGTERM then lets each of them finish and answer before the process exits 0."""
+    workflow_id = f"busy-{instances}"
+    process, release, run_id = busy_worker(endpoint, swf, tmp_path, workflow_id, instances,
+                                           "--concurrency", str(instances))
     try:
         assert "ActivityTaskCompleted" not in [
-            e["eventType"] for e in history(swf, "it", "block-3", run_id)]
+            e["eventType"] for e in history(swf, "it", workflow_id, run_id)]
         process.send_signal(signal.SIGTERM)
         release.touch()
         output, _ = process.communicate(timeout=30)
@@ -207,9 +192,9 @@ def test_concurrency_runs_attempts_side_by_side_and_sigterm_drains_them_all(
             process.kill()
     assert process.returncode == 0, output
     completed = [json.loads(e["activityTaskCompletedEventAttributes"]["result"])
-                 for e in history(swf, "it", "block-3", run_id)
+                 for e in history(swf, "it", workflow_id, run_id)
                  if e["eventType"] == "ActivityTaskCompleted"]
-    assert completed == [{"released": True}] * 3, output
+    assert completed == [{"released": True}] * instances, output
 
 
 def test_a_bad_concurrency_is_one_line_and_exit_2(endpoint):
