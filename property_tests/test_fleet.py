@@ -74,6 +74,7 @@ def test_the_fleet_changes_only_how_closes_share_decision_tasks(case, data):
         assert plan_budget.fewest <= run.events_used <= plan_budget.most
 
 
+@FEWER
 @given(flows(caps=False), st.sampled_from(SECONDS), st.sampled_from(DECISION_SECONDS))
 def test_a_fleet_running_each_stage_at_once_in_equal_time_uses_the_fewest_events(
         flow, seconds, decision_seconds):
