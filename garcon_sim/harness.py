@@ -263,8 +263,9 @@ class _Run:
         self.attempts = _AttemptFaults(self)
         self.logger = worker_logger()
         self.run_id = ""
-        self.misuse: FaultError | None = None
-        """A fault that cannot happen as asked: it ends the run (a worker would survive it)."""
+        self.misuse: Exception | None = None
+        """A fault that cannot happen as asked, or a duration that cannot be worked out: it
+        ends the run (a worker would survive it)."""
         self.decider = DeciderWorker(flow, register=False, client=self.swf, limits=sim.limits,
                                      logger=self.logger, sleep=self._sleep, rng=self.backoff_rng)
         self.worker = ActivityWorker(flow, client=self.swf, limits=sim.limits,
@@ -459,8 +460,12 @@ class _Run:
         if isinstance(fault, TimeOut):
             ends = self._go_silent(task, fault.kind)
         else:
-            ends = self._after(self.fleet.duration(activity, activity_id, task.get("input"),
-                                                   number))
+            try:
+                seconds = self.fleet.duration(activity, activity_id, task.get("input"), number)
+            except Exception as error:  # the fleet's own code: it ends the run
+                self.misuse = error
+                return
+            ends = self._after(seconds)
             if fault is None:
                 execution = ActivityExecution.of_task(self.swf, task, activity, self.flow.domain,
                                                       parallel=False)
