@@ -16,8 +16,9 @@ worker's heartbeat, or one of SWF's own deadlines). When nothing is due, the run
 STUCK and says what is open. Nothing sleeps, and no thread runs.
 
 The flow's own code (generators, tasks, a custom decider) runs with the clock frozen at the
-simulator's time (freezegun) and Python's `random` seeded from the run's seed, then restored:
-the same seed and the same flow give the same history, byte for byte.
+simulator's time (freezegun) and Python's `random` seeded from the run's seed, afresh for each
+attempt and decision task, then restored: the same seed and the same flow give the same
+history, byte for byte, and the same attempts draw the same numbers whatever the fleet.
 """
 from __future__ import annotations
 
@@ -258,7 +259,6 @@ class _Run:
         self.seed = seed
         self.input = input
         self.workflow_id = workflow_id or f"{flow.name}-{seed}"
-        self.fault_rng = random.Random(f"garcon-sim faults {seed}")
         self.backoff_rng = random.Random(f"garcon-sim backoffs {seed}")
         self.attempts = _AttemptFaults(self)
         self.logger = worker_logger()
@@ -418,7 +418,9 @@ class _Run:
         return True
 
     def _decision_due(self) -> None:
-        self._freeze(self.decision[1])  # the flow's code decides when the task was taken
+        task, taken = self.decision
+        self._freeze(taken)  # the flow's code decides when the task was taken
+        random.seed(_attempt_seed("random", self.seed, "decision", task["startedEventId"]))
         delay = self._call(self.deciding)
         if delay:
             self.agenda.add(self._after(delay), self._decider_ready)
@@ -469,6 +471,7 @@ class _Run:
             if fault is None:
                 execution = ActivityExecution.of_task(self.swf, task, activity, self.flow.domain,
                                                       parallel=False)
+                random.seed(_attempt_seed("random", self.seed, activity_id, number))
                 slot.answer = functools.partial(
                     self.worker.send, self.worker.attempt(activity, execution))
             else:
@@ -607,7 +610,8 @@ class _AttemptFaults:
             self._latest[view.activityId] = scheduled
             self._faults[scheduled] = self.run.faults.for_attempt(
                 _aliases(view.activityType["name"], self.run.flow.name), _payload(view.input),
-                attempt, self.run.fault_rng)
+                attempt, random.Random(_attempt_seed("faults", self.run.seed, view.activityId,
+                                                     attempt)))
         return self._faults[scheduled]
 
 
@@ -680,9 +684,16 @@ def _virtual_time(sim: Simulator) -> Iterator[Any]:
         yield freezer
 
 
+def _attempt_seed(what: str, seed: int, task: str, number: int) -> str:
+    """A seed for one attempt (or one decision task) of a run: its random numbers do not
+    depend on the order attempts come in, so on the fleet."""
+    return f"garcon-sim {what} {seed} {task} {number}"
+
+
 @contextmanager
 def _seeded_random(seed: int) -> Iterator[None]:
-    """Python's `random` seeded from the run's seed for the flow's code, restored after."""
+    """Python's `random` seeded from the run's seed for the flow's code, restored after
+    (each attempt and decision task seeds it afresh, see `_attempt_seed`)."""
     saved = random.getstate()
     random.seed(seed)
     try:

@@ -6,18 +6,17 @@ changes in a history: how closes share decision tasks, nothing else.
 
 - A failing run can cost more with more workers: more attempts are in flight when it fails,
   each writes its events, and SWF refuses the fail decision while one of them closes.
-- Random failures strike whichever attempts come when the draws say so: with another fleet,
-  other attempts, and a run with other failures.
 - Even a run that completes without a failure can cost more with more workers: batching is a
   coincidence of closes falling while the decider is busy, and faster workers can break one
   (`test_more_workers_can_break_a_coincidence_of_closes`: 41 events with two workers, 38 with
   one).
 
-What holds: for fault plans that strike attempts by their number (all that `fault_plans`
-draws), any two fleets give the same attempts with the same outcomes and the same timers; only
-the decision tasks differ, and they keep the run within the estimate's range. A fleet that runs
-every attempt of a stage at once, all of them taking the same time, reaches its fewest events;
-and `budget.likely` falls as workers are added (tests/test_budget.py).
+What holds: faults strike attempts by their number, and random ones (`random_failures`, the
+flow's own `random`) draw from the attempt's own seed, so any two fleets give the same
+attempts with the same outcomes and the same timers; only the decision tasks differ, and they
+keep the run within the estimate's range. A fleet that runs every attempt of a stage at once,
+all of them taking the same time, reaches its fewest events; and `budget.likely` falls as
+workers are added (tests/test_budget.py).
 """
 from __future__ import annotations
 
@@ -35,6 +34,7 @@ from garcon_sim.strategies import (
     DECISION_SECONDS,
     SECONDS,
     ActivitySpec,
+    FaultList,
     GeneratorSpec,
     build_flow,
     fleets,
@@ -57,11 +57,14 @@ def without_decision_tasks(events: list[dict]) -> Counter:
 @FEWER
 @given(cases(throttles=NEUTRAL_THROTTLES), st.data())
 def test_the_fleet_changes_only_how_closes_share_decision_tasks(case, data):
-    """Two fleets, the same flow and faults: the same status, and for a completed run the same
-    attempts ending the same way and the same timers; the events differ only by decision
-    tasks, and both runs lie within the estimate's range."""
+    """Two fleets, the same flow and faults (random failures too): the same status, and for a
+    completed run the same attempts ending the same way and the same timers; the events
+    differ only by decision tasks, and both runs lie within the estimate's range."""
     flow, plan, fleet = case
     other = data.draw(fleets(flow), label="other fleet")
+    rate = data.draw(st.none() | st.sampled_from((0.1, 0.3)), label="random failures")
+    if rate is not None:
+        plan = FaultList([*plan, faults.random_failures(rate)])
     first = run_flow(flow, faults=plan, **fleet.options())
     second = run_flow(flow, faults=plan, **other.options())
     assert first.status == second.status, (first.reason, second.reason)

@@ -128,3 +128,17 @@ def test_uniform_durations_go_from_low_to_high():
     with pytest.raises(FleetError, match="from low to high seconds"):
         uniform(2, 1)
     assert repr(uniform(0.5, 1.5)) == "uniform(0.5, 1.5)"
+
+
+def test_random_failures_and_the_flows_own_random_strike_the_same_attempts_whatever_the_fleet(
+        seed_flow):
+    """The seed flow fails one country in four with `random.random()`; random failures strike
+    activity_2 one attempt in three: both draw from each attempt's own seed."""
+    def outcomes(workers):
+        run = run_flow(seed_flow, seed=7, workers=workers,
+                       faults=[faults.random_failures(0.3, "activity_2")])
+        return run.status, run.outcomes("activity_2")
+
+    alone, fleet = outcomes(1), outcomes(5)
+    assert alone == fleet
+    assert any("failed" in attempts for attempts in alone[1].values())

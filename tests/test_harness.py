@@ -112,7 +112,7 @@ def test_random_failures_follow_the_seed():
         return run_flow(fan_out(40, retry=5), seed=seed,
                         faults=[faults.random_failures(0.3, "work")])
 
-    first, again, other = run(4), run(4), run(5)
+    first, again, other = run(5), run(5), run(6)
     assert first.to_json() == again.to_json()
     failures = first.summary()["flow_work"]["failures"]
     assert 4 <= failures <= 30
