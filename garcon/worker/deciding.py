@@ -11,13 +11,15 @@ from __future__ import annotations
 import logging
 import random
 import time
+import traceback
 from collections import Counter, OrderedDict
 from collections.abc import Callable
 from typing import Any
 
-from garcon.decider import DecisionReport, decide_with_report
+from garcon.decider import DecisionReport, decide_with_report, describe_error
+from garcon.decisions import fail_workflow
 from garcon.expansion import Expansions
-from garcon.history import HistoryState
+from garcon.history import HistoryError, HistoryState
 from garcon.limits import SWF_LIMITS, SWFLimits
 from garcon.log import worker_logger
 from garcon.worker.client import flow_client, register_flow
@@ -97,9 +99,7 @@ class DeciderWorker:
         """Decide on the task's history and respond; a task that is gone meanwhile (timed out,
         execution closed) is logged and dropped."""
         execution = {"domain": self.domain, **task["workflowExecution"]}
-        memory = self._remember(task)
-        decision = decide_with_report(self.flow, memory.state, execution, limits=self.limits,
-                                      expansions=memory.expansions)
+        decision = self._decide(task, execution)
         for warning in decision.warnings:
             self.logger.warning("%s %s: %s", execution["workflowId"], execution["runId"],
                                 warning)
@@ -113,6 +113,32 @@ class DeciderWorker:
         self.logger.info("%s %s: %s", execution["workflowId"], execution["runId"],
                          summarize(decision.decisions))
         return decision
+
+    def _decide(self, task: dict, execution: dict) -> DecisionReport:
+        """The decision on the task's history. A history that contradicts itself is paged in
+        full from SWF once more (what was kept or sent may be what is wrong); when even that
+        cannot be decided on, or the decider itself fails, the workflow fails with the reason:
+        a decider that never answers leaves its execution looping on decision timeouts."""
+        try:
+            memory = self._remember(task)
+        except HistoryError:
+            try:
+                memory = self._remember({**task, "events": []})
+            except HistoryError as error:
+                return self._cannot_decide(execution, "its history cannot be read", error)
+        try:
+            return decide_with_report(self.flow, memory.state, execution, limits=self.limits,
+                                      expansions=memory.expansions)
+        except Exception as error:
+            self._runs.pop(execution["runId"], None)
+            return self._cannot_decide(execution, "the decider raised", error)
+
+    def _cannot_decide(self, execution: dict, what: str, error: Exception) -> DecisionReport:
+        self.logger.error("%s %s: cannot decide: %s", execution["workflowId"],
+                          execution["runId"], error, exc_info=True)
+        return DecisionReport([fail_workflow(f"garcon cannot decide: {what}: "
+                                             f"{describe_error(error)}", traceback.format_exc())],
+                              error=error)
 
     def memory(self, run_id: str) -> RunMemory | None:
         """What the worker keeps of an execution it decided lately: the fold of its history
