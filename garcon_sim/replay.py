@@ -67,10 +67,13 @@ class ReplayResult:
 
     @property
     def ok(self) -> bool:
-        """No difference, and no generator that would change a running workflow's instances."""
-        return not self.differences and not self.unstable
+        """Decisions compared, no difference, and no generator that would change a running
+        workflow's instances."""
+        return bool(self.decision_tasks) and not self.differences and not self.unstable
 
     def report(self) -> str:
+        if not self.decision_tasks:
+            return "replayed 0 decision tasks: nothing compared (no DecisionTaskCompleted)"
         found = [f"{len(self.differences)} difference(s)"] if self.differences else []
         found += [f"{len(self.unstable)} unstable generator(s)"] if self.unstable else []
         lines = [f"replayed {self.decision_tasks} decision task(s): "

@@ -143,6 +143,7 @@ def test_reenact_finds_a_departure_with_exit_1(tmp_path):
     timer = next(e for e in events if e["eventType"] == "TimerFired")
     timer["eventType"] = "TimerCanceled"
     timer["timerCanceledEventAttributes"] = timer.pop("timerFiredEventAttributes")
+    timer["timerCanceledEventAttributes"]["decisionTaskCompletedEventId"] = 4
     (tmp_path / "altered.json").write_text(json.dumps({"events": events}))
     done = garcon_sim("reenact", tmp_path / "altered.json")
     assert done.returncode == 1
