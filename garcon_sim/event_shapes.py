@@ -14,20 +14,16 @@ member and builds no text.
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Callable
 from typing import Any
 
 from botocore.model import Shape
 
 from .events import attributes_key
-from .validation import swf_model
+from .validation import lone_surrogate, swf_model
 
 MAX_NESTING = 16
 """How deep data may nest where the model has no shape (it nests no deeper than 4 itself)."""
-
-LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-"""Python strings may hold halves of UTF-16 pairs (JSON's "\\ud800" makes one); UTF-8 cannot."""
 
 Check = Callable[[Any], None]
 
@@ -47,17 +43,6 @@ def shape_problem(event: dict[str, Any]) -> str | None:
     except _Problem as problem:
         return " ".join(filter(None, (".".join(reversed(problem.path)), problem.what)))
     return None
-
-
-def surrogate_problem(text: str) -> str | None:
-    """Why `text` cannot be written as UTF-8, or None."""
-    if text.isascii():
-        return None
-    found = LONE_SURROGATE.search(text)
-    if found is None:
-        return None
-    return (f"holds a lone surrogate (U+{ord(found.group()):04X} at character "
-            f"{found.start() + 1}), which is not Unicode text")
 
 
 @functools.cache
@@ -137,8 +122,8 @@ def _anything(value: Any) -> None:
 def _string(value: Any) -> None:
     if type(value) is not str:
         raise _Problem(_not(value, "a string"))
-    if not value.isascii() and (problem := surrogate_problem(value)):
-        raise _Problem(problem)
+    if not value.isascii() and (surrogate := lone_surrogate(value)):
+        raise _Problem(f"holds {surrogate}, which is not Unicode text")
 
 
 def _integer(value: Any) -> None:

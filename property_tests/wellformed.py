@@ -26,8 +26,8 @@ def referenced_type(event_type: str, key: str) -> str | None:
     """The type of event an attribute of an event points at; None when unknown here."""
     if key == "decisionTaskCompletedEventId":
         return "DecisionTaskCompleted"
-    if key == "latestCancelRequestedEventId":
-        return "WorkflowExecutionCancelRequested"
+    if key == "latestCancelRequestedEventId":  # botocore's model: the activity's cancel request
+        return "ActivityTaskCancelRequested"
     family = next((f for f in FAMILIES if event_type.startswith(f)), None)
     if family is None or key not in ("scheduledEventId", "startedEventId"):
         return None
