@@ -197,8 +197,9 @@ class HistoryState:
         raw = attributes.get("input")
         if not raw:
             return
+        text = _text(raw, event_id, "input")
         try:
-            self.input = parse(_text(raw, event_id, "input"))
+            self.input = parse(text)
         except PayloadError as error:
             self.input_error = f"the workflow input cannot be read: {error}"
             return
@@ -308,8 +309,9 @@ class HistoryState:
         if raw == "{}":  # the result of most tasks; not worth a JSON parse
             attempt.result = {}
         elif raw:
+            text = _text(raw, event_id, "result")
             try:
-                attempt.result = parse(_text(raw, event_id, "result"))
+                attempt.result = parse(text)
             except PayloadError as error:
                 attempt.outcome = FAILED
                 attempt.reason = f"its result cannot be read: {error}"

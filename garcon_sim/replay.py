@@ -94,7 +94,9 @@ def replay(history: Any, flow: Any, *, execution: dict | None = None,
            limits: SWFLimits = SWF_LIMITS) -> ReplayResult:
     """Compare the decisions recorded in `history` (anything `load_history` reads) with those
     `flow` makes now. `execution` ({"domain", "workflowId", "runId"}) is what activity inputs
-    carry; by default it is read from the recorded inputs."""
+    carry; by default it is read from the recorded inputs. A history that contradicts itself
+    raises `garcon.history.HistoryError`; one with no decision task gives a result that is not
+    `ok`, having compared nothing."""
     events = load_history(history)
     execution = execution or recorded_execution(events)
     return _Replay(flow, events, execution, limits).run()
@@ -150,6 +152,7 @@ class _Replay:
                 self.result.decision_tasks += 1
                 self._compare(completed["eventId"], recorded.get(completed["eventId"], []),
                               decisions)
+        state.apply_all(self.events[folded:])  # the rest must hold together too
         self.result.unstable = self.generators.findings()
         return self.result
 

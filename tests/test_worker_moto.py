@@ -186,3 +186,30 @@ def test_an_unknown_activity_is_one_line_and_exit_2(endpoint):
     assert output.strip() == (
         "python -m garcon.worker: error: examples/country_flow.py has no activity activity_9 "
         "(it has country_flow_activity_1, country_flow_activity_2, country_flow_activity_3)")
+
+
+def test_a_result_nested_too_deep_fails_the_workflow_instead_of_looping(endpoint, swf):
+    """2,000 characters nested 1,000 deep: SWF takes it, and a decider that cannot read it
+    used to raise at every decision task, leaving the run to time out decision after
+    decision. Now the attempt fails with the reason, and so does the workflow (retry=0)."""
+    process = worker(endpoint, "examples/country_flow.py", "--decider")
+    try:
+        wait_until(lambda: registered(swf, "dev", "country_flow"), what="registration")
+        run_id = swf.start_workflow_execution(
+            domain="dev", workflowId="deep-1", input=json.dumps({}),
+            workflowType={"name": "country_flow", "version": "1.0"})["runId"]
+        task = wait_until(lambda: swf.poll_for_activity_task(
+            domain="dev", taskList={"name": "country_flow_activity_1"}).get("taskToken"),
+            what="the first activity task")
+        swf.respond_activity_task_completed(taskToken=task, result="[" * 1000 + "]" * 1000)
+        wait_until(lambda: swf.describe_workflow_execution(
+            domain="dev", execution={"workflowId": "deep-1", "runId": run_id})[
+            "executionInfo"]["executionStatus"] == "CLOSED", what="the execution to close")
+    finally:
+        code, output = stop(process)
+    closed = history(swf, "dev", "deep-1", run_id)[-1]
+    assert closed["eventType"] == "WorkflowExecutionFailed", output
+    assert closed["workflowExecutionFailedEventAttributes"]["reason"] == (
+        "country_flow_activity_1-1 did not complete in 1 attempts (retry=0); last: failed (its "
+        "result cannot be read: it is JSON nested more than 100 levels deep)")
+    assert code == 0 and "RecursionError" not in output, output
