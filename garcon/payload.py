@@ -19,8 +19,9 @@ from typing import Any
 MAX_DEPTH = 100
 """The deepest nesting of arrays and objects a payload may have (Ruby's JSON default too)."""
 
-_NOT_BRACKETS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[^\[\]{}"]+|"')
-"""Strings, runs of anything but brackets, a stray quote: what leaves only the brackets."""
+_NOT_BRACKETS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?|[^\[\]{}"]+')
+"""Strings (one never closed runs to the end) and runs of anything else: what leaves only the
+brackets that nest."""
 _STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
 
 
@@ -29,14 +30,16 @@ class PayloadError(ValueError):
 
 
 def parse(text: str) -> Any:
-    """`json.loads(text)`, but JSON nested deeper than MAX_DEPTH raises PayloadError (text that
-    is not JSON raises json.JSONDecodeError, a ValueError too)."""
+    """`json.loads(text)`, but text whose brackets nest deeper than MAX_DEPTH (outside strings,
+    JSON or not) raises PayloadError; other text that is not JSON raises json.JSONDecodeError,
+    a ValueError too."""
     if text.count("[") + text.count("{") > MAX_DEPTH and nesting(text) > MAX_DEPTH:
         raise PayloadError(f"it is JSON nested more than {MAX_DEPTH} levels deep")
     return json.loads(text)
 
 
 def nesting(text: str) -> int:
-    """How deep arrays and objects nest in JSON text (brackets inside strings do not count)."""
+    """How deep brackets nest in JSON text (those inside strings do not count; a string that is
+    never closed runs to the end)."""
     brackets = _NOT_BRACKETS.sub("", text)
     return max(accumulate(map(_STEP.__getitem__, brackets)), default=0)

@@ -37,3 +37,9 @@ def test_text_that_is_not_json_is_still_a_json_error():
     with pytest.raises(json.JSONDecodeError):
         parse("OK from Java")
     assert issubclass(PayloadError, ValueError)
+
+
+def test_a_string_never_closed_runs_to_the_end():
+    assert nesting('"not json ' + "[" * 500) == 0
+    with pytest.raises(json.JSONDecodeError):
+        parse('"OK ' + "[" * 500)
