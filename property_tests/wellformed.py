@@ -19,7 +19,7 @@ REFERENCE_KEYS = ("scheduledEventId", "startedEventId", "decisionTaskCompletedEv
 
 def attributes_of(event: dict) -> dict[str, Any]:
     kind = event["eventType"]
-    return event.get(f"{kind[0].lower()}{kind[1:]}EventAttributes", {})
+    return event.get(f"{kind[:1].lower()}{kind[1:]}EventAttributes", {})
 
 
 def referenced_type(event_type: str, key: str) -> str | None:
