@@ -143,7 +143,6 @@ class HistoryState:
         self._decision_tasks: dict[int, int] = {}
         """Decision tasks not closed yet: DecisionTaskScheduled id -> DecisionTaskStarted id (0
         while it waits for a decider)."""
-        self._decision_completed_event_id = 0
         self._closed_event_id = 0
         self._started_seen = False
         self._handlers = {
@@ -229,7 +228,6 @@ class HistoryState:
 
     def _decision_completed(self, event_id: int, attributes: dict) -> None:
         self._decision_closed(event_id, attributes)
-        self._decision_completed_event_id = event_id
         self.decisions_completed += 1
 
     def open_by_type(self) -> Counter[str]:
@@ -256,13 +254,6 @@ class HistoryState:
             raise HistoryError(
                 f"events {instance.attempts[-1].scheduled_event_id} and {event_id} disagree: "
                 f"both schedule {activity_id}, and the first attempt is still open")
-        completed_by = attributes.get("decisionTaskCompletedEventId",
-                                      self._decision_completed_event_id)
-        if completed_by != self._decision_completed_event_id:
-            raise HistoryError(
-                f"event {event_id} says decision task {completed_by!r} scheduled {activity_id}, "
-                f"but the decision task completed last is event "
-                f"{self._decision_completed_event_id}")
         attempt = self._by_scheduled_event[event_id] = Attempt(event_id, activity_id)
         instance.attempts.append(attempt)
         self.touched.append(activity_id)
@@ -271,10 +262,11 @@ class HistoryState:
 
     def _activity_started(self, event_id: int, attributes: dict) -> None:
         scheduled = attributes["scheduledEventId"]
-        attempt = self._by_scheduled_event.get(scheduled)
-        if attempt is None:
+        try:
+            attempt = self._by_scheduled_event[scheduled]
+        except KeyError:
             raise HistoryError(f"event {event_id} starts the activity scheduled at event "
-                               f"{scheduled!r}, but that event schedules no activity")
+                               f"{scheduled!r}, but that event schedules no activity") from None
         if attempt.started_event_id or attempt.outcome is not None:
             raise HistoryError(
                 f"events {attempt.started_event_id or attempt.closed_event_id} and {event_id} "
@@ -287,17 +279,20 @@ class HistoryState:
     def _close_attempt(self, event_id: int, attributes: dict, outcome: str,
                        reason: str | None = None, needs_start: bool | None = True) -> Attempt:
         scheduled = attributes["scheduledEventId"]
-        attempt = self._by_scheduled_event.get(scheduled)
-        if (attempt is None or attempt.outcome is not None or (needs_start is not None and (
-                not attempt.started_event_id) is needs_start) or attributes.get(
-                "startedEventId", attempt.started_event_id) != attempt.started_event_id):
+        try:
+            attempt = self._by_scheduled_event[scheduled]
+        except KeyError:
+            raise _bad_close(event_id, attributes, outcome, None, scheduled) from None
+        started = attempt.started_event_id
+        if attempt.outcome is not None or attributes["startedEventId"] != started or (
+                needs_start is not None and (not started) is needs_start):
             raise _bad_close(event_id, attributes, outcome, attempt, scheduled)
         attempt.outcome = outcome
         attempt.closed_event_id = event_id
         attempt.reason = reason
         attempt.details = attributes.get("details")
         self.open_activities -= 1
-        if not attempt.started_event_id:
+        if not started:
             self.open_unstarted -= 1
         self.last_wakeup_event_id = event_id
         self.touched.append(attempt.activity_id)
@@ -405,7 +400,7 @@ def _bad_close(event_id: int, attributes: dict, outcome: str, attempt: Attempt |
     if attempt.outcome is not None:
         return HistoryError(f"events {attempt.closed_event_id} and {event_id} disagree: both "
                             f"close {what} ({attempt.outcome}, then {outcome})")
-    started = attributes.get("startedEventId", attempt.started_event_id)
+    started = attributes["startedEventId"]
     if started != attempt.started_event_id:
         return HistoryError(f"event {event_id} closes {what} ({outcome}) as started at event "
                             f"{started!r}, but "
