@@ -6,14 +6,14 @@ O(events x decisions). Events come as boto3 returns them or as JSON: timestamps 
 
 The fold refuses a history that is not whole or contradicts itself with `HistoryError`, whose
 message names the events that disagree: event ids that do not go 1, 2, 3, ...; a second
-WorkflowExecutionStarted or any event after the close; an activity scheduled again while its
-attempt is open, started or closed twice, closed before it started (completed, failed, timed out
-from start to close or on a heartbeat) or after (timed out before it was taken); a start or a
-close that names no scheduled attempt, decision task or timer; a decision task completed that
-is not the one started. A decision built on such a history would be a guess. Each check is O(1)
-on what the fold keeps anyway. Payloads are data: an input or a result nested too deep to read
-safely (`garcon.payload`) fails the workflow or the attempt with the reason, like one that SWF
-would refuse.
+WorkflowExecutionStarted, or any event after the close; an activity scheduled again while its
+attempt is open; an attempt started or closed twice, closed in a way that needs a start it
+never had (completed, failed, timed out from start to close or on a heartbeat), or timed out
+before it was taken although it had started; a start or a close that names no scheduled
+attempt, decision task or timer; an event of the wrong shape. A decision built on such a
+history would be a guess. Each check is O(1) on what the fold keeps anyway. Payloads are data:
+an input or a result nested too deep to read safely (`garcon.payload`) fails the workflow, or
+the attempt, with the reason.
 
 Per activity instance (keyed by activityId) the state keeps its attempts, each with how it
 ended: completed, failed, timed out or canceled, and the result; and the scheduling refusals
