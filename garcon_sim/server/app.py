@@ -22,7 +22,7 @@ from ..clients import wire_body
 from .driver import ClockDriver
 from .journal import JournalError
 from .page import pages
-from .polls import LongPolls
+from .polls import LongPolls, Waiter
 from .served import INTERNAL_FAILURE, Answer, ServedService
 from .wire import JSON_CONTENT_TYPE, WireError, operation_of, parse_params, too_large
 
@@ -34,7 +34,7 @@ logger = logging.getLogger("garcon_sim.server")
 
 
 class _Disconnected(Exception):
-    """The client went away before its request was whole."""
+    """The client went away before it had its answer."""
 
 
 class ServerApp:
@@ -66,14 +66,17 @@ class ServerApp:
         except _Disconnected:
             return
         try:
-            answer = self.served.call(operation, params, raw)
-            self.polls.dispatch()
-            self.driver.poke()
+            answer = self._call(operation, params, raw)
             if LongPolls.waits(operation, params, answer):
-                waited = await self._wait(operation, params, raw, receive)
-                if waited is None:
-                    return
-                answer = waited
+                held = self.polls.hold(operation, params, raw)
+                if isinstance(held, Answer):
+                    answer = held
+                else:
+                    handed = await self._wait(held, receive)
+                    answer = handed or self._call(operation, params, raw)
+            await self.served.durable()
+        except _Disconnected:
+            return
         except JournalError as error:
             logger.error("%s: stopping", error)
             self.on_fatal(str(error))
@@ -81,6 +84,13 @@ class ServerApp:
                                                  "message": str(error)}))
             return
         await _respond(send, answer.status, answer.data)
+
+    def _call(self, operation: str, params: dict, raw: bytes) -> Answer:
+        """Answer a call, hand what it queued to the polls waiting for it, wake the driver."""
+        answer = self.served.call(operation, params, raw)
+        self.polls.dispatch()
+        self.driver.poke()
+        return answer
 
     async def _request(self, scope: Scope, receive: Receive) -> tuple[str, dict, bytes]:
         headers = scope["headers"]
@@ -99,17 +109,17 @@ class ServerApp:
         body = await _read_body(receive, budget, header_bytes, self.request_limit)
         return operation, parse_params(operation, body), body
 
-    async def _wait(self, operation: str, params: dict, raw: bytes,
-                    receive: Receive) -> Answer | None:
-        """The long poll's answer, or None when its client went away first."""
-        poll = asyncio.ensure_future(self.polls.wait(operation, params, raw))
+    async def _wait(self, waiter: Waiter, receive: Receive) -> Answer | None:
+        """What a held poll got when a task came, None once its time passed; raises
+        _Disconnected when its client went away first."""
+        poll = asyncio.ensure_future(self.polls.wait(waiter))
         gone = asyncio.ensure_future(_disconnection(receive))
         await asyncio.wait((poll, gone), return_when=asyncio.FIRST_COMPLETED)
         if poll.done():
             gone.cancel()
             return poll.result()
         poll.cancel()
-        return None
+        raise _Disconnected
 
 
 async def _read_body(receive: Receive, budget: int, header_bytes: int, limit: int) -> bytes:

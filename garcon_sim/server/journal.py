@@ -8,7 +8,8 @@ moved to each call's instant first, they rebuild it exactly, task tokens include
 also keeps the answer's status and a CRC-32 of its body, so that a replay that departs (a journal
 written by another version of the simulator) is refused instead of serving a different state.
 
-A call is written and committed (WAL, synchronous=FULL) before its answer leaves the server.
+A call is written and committed (WAL, synchronous=FULL: a commit waits for the disk) before
+its answer leaves the server; `group_commit.py` batches the commits of a busy server.
 The header keeps the seed, the start of the virtual clock and the clock's last anchor (a virtual
 instant, the wall-clock time it was taken at, the speed), from which a restart computes where
 the clock would be had the server run on.
@@ -71,7 +72,10 @@ class Journal:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         try:
-            self._db = sqlite3.connect(self.path, isolation_level=None)
+            # check_same_thread=False: the group committer writes from a thread of its own,
+            # once nothing else uses the connection (see group_commit.py).
+            self._db = sqlite3.connect(self.path, isolation_level=None,
+                                       check_same_thread=False)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
             self._header = self._read_header()
@@ -145,12 +149,19 @@ class Journal:
             yield Entry(*row)
 
     def append(self, entry: Entry) -> None:
-        """Write one call and commit it (an autocommit statement: durable when this returns)."""
+        """Write one call and commit it: durable when this returns."""
+        self.append_all([entry])
+
+    def append_all(self, entries: list[Entry]) -> None:
+        """Write calls in one transaction (one sync of the disk); durable when this returns."""
         try:
-            self._db.execute("INSERT INTO calls (millis, operation, params, status, digest) "
-                             "VALUES (?, ?, ?, ?, ?)", (entry.millis, entry.operation,
-                                                        entry.params, entry.status,
-                                                        entry.digest))
+            self._db.execute("BEGIN IMMEDIATE")
+            self._db.executemany(
+                "INSERT INTO calls (millis, operation, params, status, digest) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [(entry.millis, entry.operation, entry.params, entry.status, entry.digest)
+                 for entry in entries])
+            self._db.execute("COMMIT")
         except sqlite3.Error as error:
             raise JournalError(f"{self.path}: cannot write the journal: {error}") from None
 

@@ -53,22 +53,28 @@ code { font-size: 12px; }
 
 def pages(served: ServedService, polls: LongPolls) -> Starlette:
     """The Starlette app of the pages (GET), beside the API (POST)."""
-    def executions(request: Request) -> HTMLResponse:
-        return HTMLResponse(_executions_page(served, polls, request.query_params))
+    async def executions(request: Request) -> HTMLResponse:
+        page = _executions_page(served, polls, request.query_params)
+        await served.durable()  # show nothing a crash could still take back
+        return HTMLResponse(page)
 
-    def timeline(request: Request) -> Response:
+    async def timeline(request: Request) -> Response:
         run = _run(served, request)
         if run is None:
             return _unknown(request)
         title = f"{run.workflow_id} {run.run_id}"
         headers = {"Refresh": str(LIVE_RELOAD_SECONDS)} if run.open else {}
-        return HTMLResponse(render_timeline(run.events, title=title), headers=headers)
+        page = render_timeline(run.events, title=title)
+        await served.durable()
+        return HTMLResponse(page, headers=headers)
 
-    def history(request: Request) -> Response:
+    async def history(request: Request) -> Response:
         run = _run(served, request)
         if run is None:
             return _unknown(request)
-        return Response(dump_history(run.events), media_type="application/json")
+        text = dump_history(run.events)
+        await served.durable()
+        return Response(text, media_type="application/json")
 
     def status(request: Request) -> JSONResponse:
         return JSONResponse(_status(served, polls))
@@ -85,7 +91,7 @@ def _status(served: ServedService, polls: LongPolls) -> dict[str, object]:
                           "polls": count}
                          for (operation, domain, task_list), count in polls.waiting().items()],
         "journal": None if served.journal is None else {
-            "path": str(served.journal.path), "calls": len(served.journal)},
+            "path": str(served.journal.path), "calls": served.journaled},
     }
 
 
@@ -132,7 +138,7 @@ def _executions_page(served: ServedService, polls: LongPolls, query: Mapping[str
     open_count = len(world.open_runs)
     waiting = sum(polls.waiting().values())
     journal = ("in memory (no --db)" if served.journal is None else
-               f"journal {_text(str(served.journal.path))}, {len(served.journal):,} calls")
+               f"journal {_text(str(served.journal.path))}, {served.journaled:,} calls")
     rows = "\n".join(_row(run) for run in runs) or (
         '<tr><td colspan="9">No execution matches.</td></tr>')
     shown = f"{total:,}" if total <= ROWS else f"the newest {ROWS:,} of {total:,}"

@@ -5,8 +5,9 @@ moment a task arrives, to one poller. Here a waiting poll is a future in a FIFO 
 domain, task list): no thread each, so hundreds wait at once. The service's task queues say
 when a task is queued (`TaskQueues.on_push`); after each call and each move of the clock,
 `dispatch` makes the poll again for the longest-waiting poller of each such task list, and
-again while tasks come out, through the same journaled path as any call. A poll that waited
-its whole timeout is made once more and answered with what that gives (empty, normally).
+again while tasks come out, through the same journaled path as any call. A poll is held
+(`hold`) in the same step as its empty answer, so that no task queued in between passes it by;
+one that waited its whole timeout is made once more and answered with what that gives.
 Past 1,000 pollers waiting on one task list, a poll is refused with LimitExceededFault, as SWF
 does.
 """
@@ -28,10 +29,13 @@ Key = tuple[str, str, str]
 """(operation, domain, task list name)."""
 
 
-class _Waiter:
-    __slots__ = ("future", "operation", "params", "raw")
+class Waiter:
+    """A poll held until a task comes for it."""
 
-    def __init__(self, operation: str, params: dict[str, Any], raw: bytes) -> None:
+    __slots__ = ("future", "key", "operation", "params", "raw")
+
+    def __init__(self, key: Key, operation: str, params: dict[str, Any], raw: bytes) -> None:
+        self.key = key
         self.operation = operation
         self.params = params
         self.raw = raw
@@ -43,7 +47,7 @@ class LongPolls:
         self.served = served
         self.timeout = timeout
         """Real seconds a poll waits for a task before it is answered empty."""
-        self._waiting: dict[Key, collections.deque[_Waiter]] = {}
+        self._waiting: dict[Key, collections.deque[Waiter]] = {}
         self._queued: dict[Key, None] = {}
         """Task lists that had a task queued since the last dispatch (a dict keeps the order)."""
         world = served.world
@@ -60,28 +64,35 @@ class LongPolls:
         """How many polls wait, per task list."""
         return {key: len(queue) for key, queue in self._waiting.items() if queue}
 
-    async def wait(self, operation: str, params: dict[str, Any], raw: bytes) -> Answer:
-        """Hold an empty poll until a task is handed to it or the timeout passes."""
+    def hold(self, operation: str, params: dict[str, Any], raw: bytes) -> Waiter | Answer:
+        """Register an empty poll as waiting. Call it as the empty answer comes, before
+        anything else runs, so that no task queued meanwhile can pass it by. Past the quota of
+        pollers, the LimitExceededFault answer instead."""
         key = (operation, params["domain"], params["taskList"]["name"])
         queue = self._waiting.setdefault(key, collections.deque())
         if len(queue) >= POLLERS_PER_TASK_LIST:
             fault = LimitExceededFault(f"More than {POLLERS_PER_TASK_LIST:,} pollers on task "
                                        f"list {key[2]}")
             return Answer(fault.status, fault.body(), wire_body(fault.body()))
-        waiter = _Waiter(operation, params, raw)
+        waiter = Waiter(key, operation, params, raw)
         queue.append(waiter)
+        return waiter
+
+    async def wait(self, waiter: Waiter) -> Answer | None:
+        """The answer the poll got when a task came, or None once the timeout passed."""
         try:
             return await asyncio.wait_for(asyncio.shield(waiter.future), self.timeout)
         except asyncio.TimeoutError:
-            pass
+            return None
         finally:
             if not waiter.future.done():
                 waiter.future.cancel()
-            if waiter in queue:
-                queue.remove(waiter)
-            if not queue:
-                self._waiting.pop(key, None)
-        return self.served.call(operation, params, raw)
+            queue = self._waiting.get(waiter.key)
+            if queue is not None:
+                if waiter in queue:
+                    queue.remove(waiter)
+                if not queue:
+                    del self._waiting[waiter.key]
 
     def _task_queued(self, operation: str, key: tuple[str, str]) -> None:
         full = (operation, *key)

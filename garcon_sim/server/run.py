@@ -106,6 +106,7 @@ class _Server(uvicorn.Server):
     when it stops."""
 
     def __init__(self, served: ServedService, poll_timeout: float) -> None:
+        self.served = served
         self.polls = LongPolls(served, poll_timeout)
         self.driver = ClockDriver(served, self.polls)
         self.fatal: str | None = None
@@ -127,6 +128,7 @@ class _Server(uvicorn.Server):
         self.should_exit = True
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        self.served.commit_in_groups(asyncio.get_running_loop())
         await super().startup(sockets)
         self._clock = asyncio.create_task(self.driver.run())
 

@@ -10,11 +10,13 @@ was down times out as it would have on SWF, which kept running meanwhile.
 
 Which calls are journaled: every call of an operation that is not read-only, whatever it
 answered, and a read-only one (a poll, a Get, List, Describe or Count) when it changed the
-world anyway (it started a task, or issued a page token: `World.revision` moved). A call is
-answered, journaled and committed before the answer leaves.
+world anyway (it started a task, or issued a page token: `World.revision` moved). Nothing is
+answered before it is committed: at once in `call`, or, once the server commits in groups,
+when `durable` returns.
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -28,6 +30,7 @@ from ..clients import wire_answer, wire_body
 from ..clock import from_millis
 from ..simulator import Simulator
 from ..validation import swf_model
+from .group_commit import GroupCommit
 from .journal import Anchor, Entry, Journal, JournalError
 
 READ_ONLY = frozenset(name for name in swf_model().operation_names
@@ -59,6 +62,10 @@ class ServedService:
         self.anchor = anchor
         self.replayed = replayed
         """How many journaled calls were replayed to rebuild the state on start."""
+        self.journaled = replayed
+        """How many calls the journal holds (or will, once the last batch is committed)."""
+        self._writer: Journal | GroupCommit | None = journal
+        self._group: GroupCommit | None = None
         self._monotonic = monotonic
         self._anchored_at = monotonic()
 
@@ -128,13 +135,27 @@ class ServedService:
         revision = self.world.revision
         status, body = answer(self.simulator, operation, params)
         data = wire_body(body)
-        if self.journal is not None and (operation not in READ_ONLY
+        if self._writer is not None and (operation not in READ_ONLY
                                          or self.world.revision != revision):
-            self.journal.append(Entry(self.simulator.clock.millis, operation, raw, status,
+            self._writer.append(Entry(self.simulator.clock.millis, operation, raw, status,
                                       zlib.crc32(data)))
+            self.journaled += 1
         return Answer(status, body, data)
 
+    def commit_in_groups(self, loop: asyncio.AbstractEventLoop) -> None:
+        """From now on, commit the journal in batches from a thread (see group_commit.py):
+        `call` then only appends, and an answer must wait for `durable` before it leaves."""
+        if self.journal is not None and self._group is None:
+            self._group = self._writer = GroupCommit(self.journal, loop)
+
+    async def durable(self) -> None:
+        """Return once every call answered so far is in the journal (at once without one)."""
+        if self._group is not None:
+            await self._group.durable()
+
     def close(self) -> None:
+        if self._group is not None:
+            self._group.stop()
         if self.journal is not None:
             self.journal.close()
 
