@@ -8,10 +8,10 @@
     the close (the workers are started and have registered the flow before). Target: serve at
     least 10 times faster than moto.
 (b) API calls per second: 8 keep-alive HTTP connections (2 processes of 4 threads, raw
-    http.client: boto3 would be the bottleneck) each sending 1,000 calls: RecordActivityTaskHeartbeat
-    on an activity task of its own (a call that changes the state: journaled with --db) and
-    DescribeWorkflowExecution (read-only), against the same three servers. Targets: at least 2,000
-    calls/s on 2 cores; --db costing less than 2x.
+    http.client: boto3 would be the bottleneck) each sending 1,000 calls:
+    RecordActivityTaskHeartbeat on an activity task of its own (a call that changes the state:
+    journaled with --db) and DescribeWorkflowExecution (read-only), against the same three
+    servers. Targets: at least 2,000 calls/s on 2 cores; --db costing less than 2x.
 
 Setups are interleaved round after round; each keeps its median and best. moto runs once by
 default (--moto-runs): its figure is far from the others.
