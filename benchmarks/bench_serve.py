@@ -14,7 +14,9 @@
     servers. Targets: at least 2,000 calls/s on 2 cores; --db costing less than 2x.
 
 Setups are interleaved round after round; each keeps its median and best. moto runs once by
-default (--moto-runs): its figure is far from the others.
+default (--moto-runs): its figure is far from the others. Also printed: the CPU seconds the
+server and the workers used during a run (on serve, the workers' boto3 calls, about 1.5 ms of
+CPU each, outweigh the server's), and how long a restart on the journal takes.
 
     PYTHONPATH=. python benchmarks/bench_serve.py [--rounds 3] [--moto-runs 1] [--items 400]
 """
@@ -112,6 +114,21 @@ def answers(port: int) -> bool:
 
 # (a) The flow, run by worker processes.
 
+RESTARTS: list[tuple[int, float]] = []
+"""(calls replayed, seconds from the start of the process to its banner) of each restart."""
+CPU: dict[str, list[tuple[float, float]]] = {}
+"""Per server, (the server's, the four workers') CPU seconds during each run of the flow."""
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process so far (Linux's /proc; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def flow_run(kind: str, items: int) -> float:
     with tempfile.TemporaryDirectory() as folder:
         service = Service(kind, Path(folder))
@@ -128,6 +145,8 @@ def flow_run(kind: str, items: int) -> float:
             swf = service.client()
             flow_type = {"name": "items", "version": "1.0"}
             wait_for(lambda: registered(swf, flow_type), 60, "the workers to register")
+            processes = [service.process, *workers]
+            cpu_before = [cpu_seconds(process.pid) for process in processes]
             started = time.perf_counter()
             execution = {"workflowId": "bench", "runId": swf.start_workflow_execution(
                 domain="serve", workflowId="bench", workflowType=flow_type)["runId"]}
@@ -135,14 +154,31 @@ def flow_run(kind: str, items: int) -> float:
                 domain="serve", execution=execution)["executionInfo"].get("closeStatus"),
                 1800, f"the run on {kind}")
             seconds = time.perf_counter() - started
+            used = [cpu_seconds(process.pid) - before
+                    for process, before in zip(processes, cpu_before, strict=True)]
+            CPU.setdefault(kind, []).append((used[0], sum(used[1:])))
             if status != "COMPLETED":
                 raise RuntimeError(f"the run on {kind} ended {status}")
+            if kind == "serve --db":
+                service = restarted(service)
             return seconds
         finally:
             for worker in workers:
                 worker.send_signal(signal.SIGKILL)
                 worker.wait(30)
             service.stop()
+
+
+def restarted(service: Service) -> Service:
+    """Kill the server and start it again on its journal, timing the restart."""
+    service.stop()
+    began = time.perf_counter()
+    again = Service(service.kind, service.folder)
+    seconds = time.perf_counter() - began
+    calls = re.search(r"\(([\d,]+) calls replayed\)", (service.folder / "serve --db.log")
+                      .read_text())
+    RESTARTS.append((int(calls[1].replace(",", "")), seconds))
+    return again
 
 
 def registered(swf: Any, flow_type: dict) -> bool:
@@ -272,6 +308,14 @@ def main() -> None:
     ratio = moto_best / min(runs["serve"])
     print(f"  target: serve at least 10x faster than moto: {'met' if ratio >= 10 else 'MISSED'} "
           f"({ratio:.1f}x)")
+    for kind in kinds:
+        server = statistics.median(used for used, _ in CPU[kind])
+        workers = statistics.median(used for _, used in CPU[kind])
+        print(f"  CPU seconds during a run on {kind} (median): the server {server:.2f}, the four "
+              f"workers {workers:.2f}")
+    calls, seconds = RESTARTS[0][0], statistics.median(s for _, s in RESTARTS)
+    print(f"  restart of serve --db after the run (kill -9): {calls:,} journaled calls replayed, "
+          f"{seconds:.2f} s from starting the process to listening (median)")
 
     print(f"\n(b) API calls per second, {CONNECTIONS[0] * CONNECTIONS[1]} keep-alive connections "
           f"x {CALLS:,} calls (median / best)")
