@@ -235,8 +235,11 @@ def fetch(server, path, expect=200):
 
 
 @pytest.mark.parametrize(("arguments", "message"), [
-    (["--speed", "0"], "--speed must be above 0, not 0"),
-    (["--poll-timeout", "-1"], "--poll-timeout must be above 0 seconds"),
+    (["--speed", "0"], "--speed must be a number above 0, not 0"),
+    (["--speed", "inf"], "--speed must be a number above 0, not inf"),
+    (["--poll-timeout", "-1"], "--poll-timeout must be a number of seconds above 0"),
+    (["--port", "70000"], "--port must be from 0 to 65535, not 70000"),
+    (["--host", "no.such.host.invalid"], "cannot listen on no.such.host.invalid:0: "),
     (["--db", "README.md"], "README.md: cannot be opened as a journal"),
 ])
 def test_bad_options_are_one_line_and_exit_2(arguments, message):

@@ -52,7 +52,9 @@ code { font-size: 12px; }
 
 
 def pages(served: ServedService, polls: LongPolls) -> Starlette:
-    """The Starlette app of the pages (GET), beside the API (POST)."""
+    """The Starlette app of the pages (GET), beside the API (POST). Its endpoints are
+    coroutines: they read the service on the event loop (Starlette would run plain functions
+    in a thread, beside the calls that change it)."""
     async def executions(request: Request) -> HTMLResponse:
         page = _executions_page(served, polls, request.query_params)
         await served.durable()  # show nothing a crash could still take back
@@ -76,7 +78,7 @@ def pages(served: ServedService, polls: LongPolls) -> Starlette:
         await served.durable()
         return Response(text, media_type="application/json")
 
-    def status(request: Request) -> JSONResponse:
+    async def status(request: Request) -> JSONResponse:
         return JSONResponse(_status(served, polls))
 
     return Starlette(routes=[Route("/", executions), Route("/timeline", timeline),

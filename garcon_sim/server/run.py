@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import signal
 import socket
@@ -45,10 +46,13 @@ class ServeOptions:
 
 def serve(options: ServeOptions, out: TextIO = sys.stdout) -> int:
     """Serve until SIGINT or SIGTERM (0), or until the journal fails (1)."""
-    if not options.speed > 0:
-        raise ServeError(f"--speed must be above 0, not {options.speed:g}")
-    if not options.poll_timeout > 0:
-        raise ServeError(f"--poll-timeout must be above 0 seconds, not {options.poll_timeout:g}")
+    if not (math.isfinite(options.speed) and options.speed > 0):
+        raise ServeError(f"--speed must be a number above 0, not {options.speed:g}")
+    if not (math.isfinite(options.poll_timeout) and options.poll_timeout > 0):
+        raise ServeError(f"--poll-timeout must be a number of seconds above 0, not "
+                         f"{options.poll_timeout:g}")
+    if not 0 <= options.port <= 65535:
+        raise ServeError(f"--port must be from 0 to 65535, not {options.port}")
     listener = _listen(options.host, options.port)
     try:
         served = ServedService.open(db=options.db, seed=options.seed, speed=options.speed)
@@ -68,11 +72,13 @@ def serve(options: ServeOptions, out: TextIO = sys.stdout) -> int:
 
 
 def _listen(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
     try:
-        return socket.create_server((host, port), family=family, backlog=2048)
+        family, _, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        return socket.create_server(address[:2], family=family, backlog=2048)
     except OSError as error:
-        reason = os.strerror(error.errno) if error.errno else str(error)
+        # create_server rewords strerror ("... (while attempting to bind on ...)").
+        reason = (os.strerror(error.errno) if error.errno and error.errno > 0
+                  else error.strerror or str(error))
         raise ServeError(f"cannot listen on {host}:{port}: {reason}") from None
 
 
