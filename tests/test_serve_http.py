@@ -123,7 +123,7 @@ def test_bad_requests_get_swf_shaped_errors_and_the_server_serves_on_losing_noth
 
 
 def test_200_long_polls_are_held_at_once_and_a_task_wakes_exactly_one(processes):
-    server = Server(processes, poll_timeout=4).start()
+    server = Server(processes, poll_timeout=2.5).start()
     swf = server.client()
     register(swf)
     swf.register_activity_type(domain=DOMAIN, name="job", version="1",
