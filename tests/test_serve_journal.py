@@ -1,14 +1,20 @@
 """The served service and its journal, in process, on clocks the test moves: what is journaled,
 that a replay rebuilds the state byte for byte (tokens included), where the clock resumes after
-a restart, and that deadlines fire alike however finely the clock was moved."""
+a restart, that deadlines fire alike however finely the clock was moved, and what a journal
+that cannot be written does."""
+import asyncio
 import json
 import re
 import sqlite3
 
+import httpx
 import pytest
 
 from garcon_sim import Simulator, dump_history
+from garcon_sim.server.app import ServerApp
+from garcon_sim.server.driver import ClockDriver
 from garcon_sim.server.journal import Journal, JournalError
+from garcon_sim.server.polls import LongPolls
 from garcon_sim.server.served import ServedService
 
 DOMAIN = "journal"
@@ -249,3 +255,38 @@ def test_a_journal_of_another_seed_or_a_file_of_something_else_is_refused(tmp_pa
     text.write_text("these are not the calls you are looking for\n" * 100)
     with pytest.raises(JournalError, match="cannot be opened as a journal"):
         Journal(text)
+
+
+def test_a_journal_that_cannot_be_written_answers_500_and_stops_the_server(tmp_path):
+    """The state would run ahead of its journal: the call is not acknowledged, and the server
+    is told to stop (an in-process app over a real journal whose connection is gone)."""
+    clocks = Clocks()
+    served = open_served(tmp_path / "state.sqlite", clocks)
+    stops = []
+
+    async def scenario():
+        served.commit_in_groups(asyncio.get_running_loop())
+        polls = LongPolls(served, timeout=1)
+        app = ServerApp(served, polls, ClockDriver(served, polls, on_fatal=stops.append),
+                        on_fatal=stops.append)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                     base_url="http://serve") as client:
+            async def register(name):
+                return await client.post("/", headers={
+                    "X-Amz-Target": "SimpleWorkflowService.RegisterDomain"}, json={
+                    "name": name, "workflowExecutionRetentionPeriodInDays": "1"})
+
+            first = await register("kept")
+            served.journal._db.close()  # the disk is gone, say
+            second = await register("lost")
+            return first, second
+
+    first, second = asyncio.run(scenario())
+    assert first.status_code == 200
+    assert second.status_code == 500
+    assert second.json()["__type"] == "com.amazon.coral.service#InternalFailure"
+    assert "cannot write the journal" in second.json()["message"]
+    assert len(stops) == 1 and "cannot write the journal" in stops[0]
+    served.close()
+    reopened = Journal(tmp_path / "state.sqlite")
+    assert [entry.operation for entry in reopened.entries()] == ["RegisterDomain"]

@@ -9,18 +9,26 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+from collections.abc import Callable
 
+from .journal import JournalError
 from .polls import LongPolls
 from .served import ServedService
+
+logger = logging.getLogger("garcon_sim.server")
 
 IDLE_WAKE_SECONDS = 3600.0
 """How long the driver sleeps when nothing is due (a call wakes it sooner)."""
 
 
 class ClockDriver:
-    def __init__(self, served: ServedService, polls: LongPolls) -> None:
+    def __init__(self, served: ServedService, polls: LongPolls, *,
+                 on_fatal: Callable[[str], None]) -> None:
         self.served = served
         self.polls = polls
+        self.on_fatal = on_fatal
+        """Called with a message when the server must stop (the journal failed)."""
         self._changed = asyncio.Event()
         self._waiting_for: int | None = None
         """The deadline the driver sleeps until (None: nothing was due)."""
@@ -41,5 +49,12 @@ class ClockDriver:
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(self._changed.wait(), delay)
             self._changed.clear()
-            served.catch_up()
-            self.polls.dispatch()
+            try:
+                served.catch_up()
+                self.polls.dispatch()
+            except JournalError as error:
+                logger.error("%s: stopping", error)
+                self.on_fatal(str(error))
+                return
+            except Exception:  # a bug of the simulator: say so, and drive on
+                logger.exception("the clock driver could not move the clock")

@@ -114,7 +114,7 @@ class _Server(uvicorn.Server):
     def __init__(self, served: ServedService, poll_timeout: float) -> None:
         self.served = served
         self.polls = LongPolls(served, poll_timeout)
-        self.driver = ClockDriver(served, self.polls)
+        self.driver = ClockDriver(served, self.polls, on_fatal=self._stop)
         self.fatal: str | None = None
         app = ServerApp(served, self.polls, self.driver, on_fatal=self._stop)
         super().__init__(uvicorn.Config(app, lifespan="off", log_level="warning",
