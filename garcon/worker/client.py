@@ -42,27 +42,33 @@ def flow_client(flow: Any, region: str | None = None, endpoint_url: str | None =
 
 
 def register_flow(client: Any, flow: Any, logger: logging.Logger | None = None) -> None:
-    """Register the domain, the workflow type and every activity type, tolerating those that
-    exist already. The workflow type's defaults let an execution start with its type alone."""
+    """Register the domain, the workflow type and every activity type, at the flow's version
+    (as garcon 1.1.1 registers them). The workflow type's defaults let an execution start with
+    its type alone. What exists already is fine; what SWF refuses (no credentials, no
+    swf:Register* permission) is a warning naming the call, and the worker goes on: a type
+    that is really missing fails the workflow when it is scheduled."""
     logger = logger or logging.getLogger("garcon.worker")
     domain, version = flow.domain, getattr(flow, "version", "1.0")
     calls = [
-        (client.register_domain, {
+        ("RegisterDomain", client.register_domain, {
             "name": domain,
             "workflowExecutionRetentionPeriodInDays": str(SWF_LIMITS.retention_days)}),
-        (client.register_workflow_type, {
+        ("RegisterWorkflowType", client.register_workflow_type, {
             "domain": domain, "name": flow.name, "version": version,
             "defaultTaskList": {"name": flow.name}, "defaultChildPolicy": "TERMINATE",
             "defaultTaskStartToCloseTimeout": "300",
             "defaultExecutionStartToCloseTimeout": str(SWF_LIMITS.longest_timeout_seconds)})]
-    calls += [(client.register_activity_type, {
-        "domain": domain, "name": activity.name, "version": activity.version,
+    calls += [("RegisterActivityType", client.register_activity_type, {
+        "domain": domain, "name": activity.name, "version": version,
         "defaultTaskList": {"name": activity.task_list}})
         for activity in find_workflow_activities(flow)]
-    for call, arguments in calls:
+    for operation, call, arguments in calls:
+        what = " ".join(filter(None, (operation, arguments["name"], arguments.get("version"))))
         try:
             call(**arguments)
         except Exception as error:
-            if error_code(error) not in ALREADY_EXISTS:
-                raise
-            logger.debug("%s %s already exists", call.__name__, arguments.get("name"))
+            if error_code(error) in ALREADY_EXISTS:
+                logger.debug("%s: already registered", what)
+            else:
+                logger.warning("%s refused, going on without it: %s", what,
+                               " ".join(str(error).split()))
