@@ -119,7 +119,10 @@ class HistoryState:
     """The fold of a workflow history; see the module docstring. Once `apply` or `apply_all`
     raised HistoryError, the state is only good for the bin."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, whole: bool = True) -> None:
+        self.whole = whole
+        """False for a view of some of a history's events (garcon's views take them without
+        the DecisionTask* ones): eventIds may then skip some, and the first need not be 1."""
         self.events_used = 0
         self.input: Any = None
         self.input_error: str | None = None
@@ -151,20 +154,20 @@ class HistoryState:
             for event_type, method in _HANDLERS.items()}
 
     @classmethod
-    def fold(cls, events: Iterable[dict]) -> HistoryState:
-        state = cls()
+    def fold(cls, events: Iterable[dict], *, whole: bool = True) -> HistoryState:
+        state = cls(whole=whole)
         state.apply_all(events)
         return state
 
     def apply_all(self, events: Iterable[dict]) -> None:
         """`apply` each event; the loop is `apply` inlined, since histories run to 25,000."""
-        handlers = self._handlers
+        handlers, whole = self._handlers, self.whole
         used = self.events_used
         event: Any = None
         try:
             for event in events:
                 event_id = event["eventId"]
-                if event_id != used + 1:
+                if event_id != used + 1 and (whole or event_id <= used):
                     raise _out_of_order(event_id, used)
                 used = event_id
                 handler = handlers.get(event["eventType"])
@@ -183,7 +186,7 @@ class HistoryState:
         if self._closed_event_id and self.events_used != self._closed_event_id:
             raise HistoryError(f"event {self._closed_event_id + 1} follows the close of the "
                                f"workflow at event {self._closed_event_id}")
-        if self.events_used and not self._started_seen:
+        if self.events_used and not self._started_seen and self.whole:
             raise HistoryError("the history does not begin with WorkflowExecutionStarted")
 
     # Handlers, one per event type that matters to a decider.
@@ -371,7 +374,7 @@ def _text(value: Any, event_id: int, name: str) -> str:
 
 
 def _out_of_order(event_id: Any, previous: int) -> HistoryError:
-    if previous == 0:
+    if previous == 0 and event_id != 1:
         return HistoryError(f"the history begins at event {event_id!r}, not at event 1: it is "
                             "one page of several, or cut; the decider needs the whole history")
     if isinstance(event_id, int) and event_id > previous + 1:
