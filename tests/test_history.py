@@ -278,3 +278,16 @@ def test_a_workflow_input_too_deep_to_read_is_an_input_error():
     history.events[0]["workflowExecutionStartedEventAttributes"]["input"] = DEEP
     assert HistoryState.fold(history.events).input_error == (
         "the workflow input cannot be read: it is JSON nested more than 100 levels deep")
+
+
+def test_a_view_of_some_events_may_skip_ids_where_a_whole_history_may_not():
+    """garcon's views take a history without its DecisionTask* events (its get_history)."""
+    history = History()
+    scheduled(history, "a")
+    history.complete("a", {"r": 1})
+    some = [e for e in history.events if not e["eventType"].startswith("Decision")]
+    assert HistoryState.fold(some, whole=False).instances["a"].completed
+    with pytest.raises(HistoryError, match="event 5 follows event 1: events 2 to 4 are missing"):
+        HistoryState.fold(some)
+    with pytest.raises(HistoryError, match="both close the attempt of a"):
+        HistoryState.fold([*some, {**some[-1], "eventId": 99}], whole=False)
