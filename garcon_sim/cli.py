@@ -1,10 +1,11 @@
 """`garcon-sim`: run a flow in the simulator, replay or re-enact a history, draw its timeline,
 estimate a flow's history budget, serve the simulator as a local SWF endpoint.
 
-Every user error (a missing file, JSON that does not parse, something that is not a history, a
-flow that does not import) is one line on standard error and exit status 2. `run`, `replay`,
-`reenact` and `budget` exit 1 when the answer is "no" (the run did not complete, the decisions
-differ, the simulator departs from the history, the flow cannot fit).
+Every user error (a missing file, JSON that does not parse, something that is not a history or
+contradicts itself, a history with no decision task to replay, a flow that does not import) is
+one line on standard error and exit status 2. `run`, `replay`, `reenact` and `budget` exit 1
+when the answer is "no" (the run did not complete, the decisions differ, the simulator departs
+from the history, the flow cannot fit).
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from garcon.budget import estimate
+from garcon.history import HistoryError
 from garcon.limits import SWF_LIMITS
 from garcon.loader import FlowError, load_flow
 
@@ -169,7 +171,13 @@ def _replay(args: argparse.Namespace) -> int:
             raise UsageError("--domain, --workflow-id and --run-id go together")
         execution = {"domain": args.domain, "workflowId": args.workflow_id,
                      "runId": args.run_id}
-    result = replay(load_history(args.history), flow, execution=execution)
+    try:
+        result = replay(load_history(args.history), flow, execution=execution)
+    except HistoryError as error:
+        raise UsageError(f"{args.history}: {error}") from error
+    if not result.decision_tasks:
+        raise UsageError(f"{args.history}: no decision task completed in this history, so "
+                         "there is nothing to replay")
     print(result.report())
     return 0 if result.ok else 1
 
