@@ -61,7 +61,7 @@ from garcon.activity import (
     find_workflow_activities,
 )
 from garcon.expansion import Expansion, Expansions
-from garcon.history import HistoryState, InstanceHistory
+from garcon.history import HistoryError, HistoryState, InstanceHistory
 from garcon.limits import SWF_LIMITS, SWFLimits
 from garcon.runner import RunnerMissing
 
@@ -104,9 +104,11 @@ def decide(flow: Any, events: Iterable[dict] | HistoryState, execution: dict | N
            limits: SWFLimits = SWF_LIMITS) -> list[dict]:
     """The decisions to send with RespondDecisionTaskCompleted for this history.
 
-    `events` is the history up to the decision task's DecisionTaskStarted (as boto3 returns it,
-    or as JSON), or its fold; `execution` is `{"domain", "workflowId", "runId"}`, whose values
-    every activity input carries.
+    `events` is the whole history up to the decision task's DecisionTaskStarted (as boto3
+    returns it, or as JSON), or its fold; `execution` is `{"domain", "workflowId", "runId"}`,
+    whose values every activity input carries. A history that is not whole (one page of
+    several, a cut one) or that contradicts itself raises `garcon.history.HistoryError`, which
+    says which events are wrong: no decision is built on a guess.
     """
     return decide_with_report(flow, events, execution, limits=limits).decisions
 
@@ -120,8 +122,7 @@ def decide_with_report(flow: Any, events: Iterable[dict] | HistoryState,
     next (see `garcon.expansion`); the decisions are the same with or without it.
     """
     with _cyclic_gc_paused():
-        state = events if isinstance(events, HistoryState) else HistoryState.fold(
-            _ordered(events))
+        state = events if isinstance(events, HistoryState) else _fold_whole(events)
         return _Pass(flow, state, execution, limits,
                      expansions or Expansions(remember=False)).run()
 
@@ -300,7 +301,7 @@ class _Pass:
             return self.expansions.expand(current, context, self.state, suffix)
         except Exception as error:
             self.report.error = error
-            raise _Fatal(f"a generator of {current.name} raised {_describe(error)}",
+            raise _Fatal(f"a generator of {current.name} raised {describe_error(error)}",
                          traceback.format_exc()) from error
 
     def _consider_todo(self, current: Activity, found: Expansion, context: dict) -> None:
@@ -338,7 +339,7 @@ class _Pass:
             self.schedule_context.mark_uncompleted()
         except Exception as error:
             self.report.error = error
-            raise _Fatal(f"the decider raised {_describe(error)}",
+            raise _Fatal(f"the decider raised {describe_error(error)}",
                          traceback.format_exc()) from error
         if self.schedule_context.completed:
             self.room.close(make.complete_workflow())
@@ -497,17 +498,24 @@ def _call_decider(decider: Callable, schedule: Callable, context: dict) -> None:
         decider(schedule=schedule)
 
 
-def _describe(error: BaseException) -> str:
+def describe_error(error: BaseException) -> str:
+    """`Type: message`, or the type alone when the message is empty."""
     text = str(error)
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
-def _ordered(events: Iterable[dict]) -> list[dict]:
-    """The events in eventId order: SWF gives them ascending, or descending on request."""
+def _fold_whole(events: Iterable[dict]) -> HistoryState:
+    """The fold of a whole history, in eventId order: SWF gives it ascending, or descending on
+    request (the fold says what is wrong with anything else)."""
     events = events if isinstance(events, list) else list(events)
-    if len(events) > 1 and events[0]["eventId"] > events[-1]["eventId"]:
-        return events[::-1]
-    return events
+    if not events:
+        raise HistoryError("the history is empty: the decider needs the whole history, from "
+                           "WorkflowExecutionStarted")
+    try:
+        descending = events[0]["eventId"] > events[-1]["eventId"]
+    except (KeyError, TypeError):
+        descending = False
+    return HistoryState.fold(events[::-1] if descending else events)
 
 
 # garcon 1.1.1's names for the parts of a decision.

@@ -1,10 +1,11 @@
 """`garcon-sim`: run a flow in the simulator, replay or re-enact a history, draw its timeline,
-estimate a flow's history budget.
+estimate a flow's history budget, serve the simulator as a local SWF endpoint.
 
-Every user error (a missing file, JSON that does not parse, something that is not a history, a
-flow that does not import) is one line on standard error and exit status 2. `run`, `replay`,
-`reenact` and `budget` exit 1 when the answer is "no" (the run did not complete, the decisions
-differ, the simulator departs from the history, the flow cannot fit).
+Every user error (a missing file, JSON that does not parse, something that is not a history or
+contradicts itself, a history with no decision task to replay, a flow that does not import) is
+one line on standard error and exit status 2. `run`, `replay`, `reenact` and `budget` exit 1
+when the answer is "no" (the run did not complete, the decisions differ, the simulator departs
+from the history, the flow cannot fit).
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from typing import Any, TextIO
 
 from garcon.activity import find_workflow_activities
 from garcon.budget import estimate
+from garcon.history import HistoryError
 from garcon.limits import SWF_LIMITS
 from garcon.loader import FlowError, load_flow
 
@@ -126,6 +128,26 @@ def _parser() -> argparse.ArgumentParser:
     count.add_argument("--input", metavar="JSON|@FILE", help="the workflow input (an object)")
     _fleet_options(count, likely=True)
     count.set_defaults(command=_budget)
+
+    host = commands.add_parser(
+        "serve", help="serve the simulator as a local SWF endpoint",
+        description="Answer SWF's API over HTTP (point AWS_ENDPOINT_URL_SWF at it) with the "
+        "simulator on real time, sped up by --speed; a page of the executions at /. No "
+        "authentication. Stops on SIGINT or SIGTERM.")
+    host.add_argument("--host", default="127.0.0.1",
+                      help="the address to listen on (default 127.0.0.1)")
+    host.add_argument("--port", type=int, default=7777,
+                      help="the port (default 7777; 0 picks a free one)")
+    host.add_argument("--db", metavar="FILE", help="keep the state in this SQLite journal: "
+                      "every change is durable before it is answered, and a restart on the "
+                      "same file carries on (default: in memory)")
+    host.add_argument("--speed", type=float, default=1.0, help="virtual seconds per real "
+                      "second (default 1; 60 fires a 10-minute timeout after 10 s)")
+    host.add_argument("--seed", type=int, help="the simulator's seed (default 0; a --db "
+                      "journal keeps its own)")
+    host.add_argument("--poll-timeout", type=float, default=60.0, metavar="SECONDS",
+                      help="how long an empty long poll waits for a task (default 60, as SWF)")
+    host.set_defaults(command=_serve)
     return parser
 
 
@@ -179,7 +201,13 @@ def _replay(args: argparse.Namespace) -> int:
             raise UsageError("--domain, --workflow-id and --run-id go together")
         execution = {"domain": args.domain, "workflowId": args.workflow_id,
                      "runId": args.run_id}
-    result = replay(load_history(args.history), flow, execution=execution)
+    try:
+        result = replay(load_history(args.history), flow, execution=execution)
+    except HistoryError as error:
+        raise UsageError(f"{args.history}: {error}") from error
+    if not result.decision_tasks:
+        raise UsageError(f"{args.history}: no decision task completed in this history, so "
+                         "there is nothing to replay")
     print(result.report())
     return 0 if result.ok else 1
 
@@ -222,6 +250,17 @@ def _budget(args: argparse.Namespace) -> int:
           f"without failures ({_describe_fleet(flow, workers, durations, args)})")
     print(f"limit {plan.limit:,}, advised {plan.recommended:,}: {plan.verdict}")
     return 0 if plan.fits else 1
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from .server import ServeError, ServeOptions, serve
+    options = ServeOptions(host=args.host, port=args.port,
+                           db=None if args.db is None else Path(args.db), speed=args.speed,
+                           seed=args.seed, poll_timeout=args.poll_timeout)
+    try:
+        return serve(options)
+    except ServeError as error:
+        raise UsageError(str(error)) from error
 
 
 # Helpers.

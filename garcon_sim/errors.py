@@ -59,6 +59,10 @@ class TooManyTagsFault(SWFFault):
     code = "TooManyTagsFault"
 
 
+class LimitExceededFault(SWFFault):
+    code = "LimitExceededFault"
+
+
 class ValidationException(SWFFault):
     code = "ValidationException"
     namespace = "com.amazon.coral.validate"
@@ -79,7 +83,8 @@ def render_value(value: object) -> str:
     if value is None:
         return "null"
     text = str(value)
-    return "'" + (text if len(text) <= 100 else text[:100] + "...") + "'"
+    text = text if len(text) <= 100 else text[:100] + "..."
+    return "'" + text.encode("utf-8", "backslashreplace").decode("utf-8") + "'"
 
 
 def validation_error(problems: list[tuple[object, str, str]]) -> ValidationException:

@@ -57,8 +57,9 @@ from .history_io import dump_history
 from .simulator import ActivityTaskView, Simulator
 
 IDENTITY = "garcon-sim"
-UNFROZEN = ["hypothesis"]
-"""Modules that keep the real clock under freezegun: hypothesis times its own examples."""
+UNFROZEN = ["hypothesis", "_pytest.timing"]
+"""Modules that keep the real clock under freezegun: hypothesis times its own examples, pytest
+its tests and its session (through `_pytest.timing`)."""
 CLOSE_STATUSES = ("COMPLETED", "FAILED", "CANCELED", "TERMINATED", "TIMED_OUT",
                   "CONTINUED_AS_NEW")
 

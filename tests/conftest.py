@@ -5,6 +5,7 @@ import types
 import pytest
 
 from conftest import SHARED
+from tests.serve_processes import Processes
 
 
 def seed_example_source() -> str:
@@ -21,3 +22,11 @@ def seed_flow() -> types.ModuleType:
     module = types.ModuleType("seed_country_flow")
     exec(compile(seed_example_source(), "seed-generators.md", "exec"), module.__dict__)
     return module
+
+
+@pytest.fixture
+def processes(tmp_path) -> Processes:
+    """The processes a test starts (servers, workers), killed when it ends."""
+    started = Processes(tmp_path)
+    yield started
+    started.close()

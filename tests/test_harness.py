@@ -5,6 +5,7 @@ import time
 import types
 from datetime import datetime, timezone
 
+import _pytest.timing
 import pytest
 
 from garcon import activity, budget, runner, task
@@ -224,3 +225,33 @@ def test_faults_on_several_instances_at_once_keep_the_clock_moving_forward():
     assert sorted(timed_out_kinds(run)) == ["SCHEDULE_TO_START", "START_TO_CLOSE"]
     stamps = [e["eventTimestamp"] for e in run.events]
     assert stamps == sorted(stamps)
+
+
+def test_a_workflow_input_nested_too_deep_fails_the_run_with_the_reason():
+    """It used to make the decider raise at every decision task, and the run never ended."""
+    deep = json.loads("[" * 900 + "]" * 900)
+    run = run_flow(fan_out(1), input={"deep": deep})
+    assert (run.status, run.reason) == (
+        "FAILED", "the workflow input cannot be read: it is JSON nested more than 100 levels "
+        "deep")
+    assert len(run.events) == 5
+
+
+def test_pytest_keeps_its_own_clock_while_a_run_freezes_time():
+    """freezegun leaves `_pytest.timing` alone: pytest's durations stay real ("11 passed in
+    1767224388s" was the frozen clock leaking into them)."""
+    seen = {}
+
+    def read_clocks(context, activity):
+        seen.update(frozen=time.time(), pytest=_pytest.timing.time(),
+                    pytest_counter=_pytest.timing.perf_counter())
+
+    create = activity.create("dev", "clocks")
+    flow = types.SimpleNamespace(domain="dev", name="clocks", read=create(
+        name="read", run=runner.Sync(read_clocks)))
+    before, counter = time.time(), time.perf_counter()
+    run_flow(flow, start_time=datetime(2030, 1, 1, tzinfo=timezone.utc))
+    after = time.time()
+    assert seen["frozen"] >= datetime(2030, 1, 1, tzinfo=timezone.utc).timestamp()
+    assert before <= seen["pytest"] <= after
+    assert counter <= seen["pytest_counter"] <= time.perf_counter()

@@ -9,6 +9,7 @@ import pytest
 
 from conftest import SHARED
 from garcon import activity, runner
+from garcon.history import HistoryError
 from garcon_sim import replay, run_flow
 from garcon_sim.replay import recorded_execution
 from tests.flows import fan_out
@@ -105,3 +106,22 @@ def test_an_explicit_execution_is_used_for_activity_inputs():
     result = replay(run.events, fan_out(1), execution={
         "domain": "dev", "workflowId": "other", "runId": "r"})
     assert any("input" in d.explanation for d in result.differences)
+
+
+def test_a_replay_that_compared_nothing_is_not_a_pass():
+    flow = fan_out(1)
+    events = run_flow(flow, input={}).events
+    result = replay(events[:3], flow)  # started, a decision task scheduled and started
+    assert (result.decision_tasks, result.differences, result.ok) == (0, [], False)
+    assert result.report() == (
+        "replayed 0 decision tasks: nothing compared (no DecisionTaskCompleted)")
+    assert replay(events, flow).ok
+
+
+def test_a_history_that_contradicts_itself_is_refused_even_after_its_last_decision():
+    flow = fan_out(1)
+    events = run_flow(flow, input={}).events
+    closed = next(e for e in events if e["eventType"] == "ActivityTaskCompleted")
+    with pytest.raises(HistoryError, match=f"events {closed['eventId']} and "
+                                           f"{len(events) + 1} disagree"):
+        replay([*events, {**closed, "eventId": len(events) + 1}], flow)

@@ -326,6 +326,7 @@ def big_history(size: int = 25_000) -> list[dict[str, Any]]:
                           "scheduleActivityTaskDecisionAttributes": {
                               "activityId": activity_id,
                               "activityType": {"name": "work", "version": "1.0"},
+                              "taskList": {"name": "work"},
                               "input": json.dumps({"generator.n": number + i})}}
                          for i, activity_id in enumerate(ids)])
         for activity_id in ids:

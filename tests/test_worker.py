@@ -14,7 +14,7 @@ from garcon import activity, runner, task
 from garcon.limits import SWFLimits
 from garcon.worker import ActivityWorker, DeciderWorker, register_flow
 from garcon.worker.deciding import EndlessPaging
-from garcon_sim import Simulator
+from garcon_sim import Simulator, run_flow
 from tests.flows import fan_out
 from tests.histories import scheduled_ids
 
@@ -435,3 +435,68 @@ def test_an_activitys_own_logger_names_each_threads_execution():
         thread.join()
     assert names == {"r1": "garcon.dev.wf.r1", "r2": "garcon.dev.wf.r2"}
     assert current.logger.name == "garcon"
+
+
+
+def test_a_page_that_contradicts_what_was_kept_is_read_again_in_full(swf):
+    flow = fan_out(12)
+    decider = DeciderWorker(flow, client=swf)
+    start(swf, flow)
+    drive_to_report(swf, flow, decider)
+    task = decider.poll()
+    completed = next(e for e in task["events"] if e["eventType"] == "ActivityTaskCompleted")
+    task["events"].insert(task["events"].index(completed) + 1, completed)  # sent twice
+    assert scheduled_ids(decider.answer(task).decisions) == ["flow_report-1"]
+
+
+class CorruptedHistories:
+    """The simulator's client, but every history it hands out has its first activity close
+    pointing at no scheduled event: what no SWF sends, and no paging can mend."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def __getattr__(self, name):
+        return getattr(self.client, name)
+
+    def _corrupted(self, answer):
+        for event in answer.get("events", ()):
+            if event["eventType"] == "ActivityTaskCompleted":
+                event["activityTaskCompletedEventAttributes"]["scheduledEventId"] = 99
+                break
+        return answer
+
+    def poll_for_decision_task(self, **request):
+        return self._corrupted(self.client.poll_for_decision_task(**request))
+
+    def get_workflow_execution_history(self, **request):
+        return self._corrupted(self.client.get_workflow_execution_history(**request))
+
+
+def test_a_history_that_contradicts_itself_fails_the_workflow_with_the_reason(swf, caplog):
+    flow = fan_out(2)
+    seen = []
+    flow.on_exception = lambda actor, error: seen.append(error)
+    decider = DeciderWorker(flow, client=CorruptedHistories(swf))
+    run_id = start(swf, flow)
+    decider.answer(decider.poll())
+    worker = ActivityWorker(flow, client=swf)
+    worker.execute(flow.setup, worker.poll(flow.setup))
+    with caplog.at_level(logging.ERROR, logger="garcon"):
+        decider.answer(decider.poll())
+    failed = history(swf, flow, run_id)[-1]
+    assert failed["eventType"] == "WorkflowExecutionFailed"
+    assert failed["workflowExecutionFailedEventAttributes"]["reason"] == (
+        "garcon cannot decide: its history cannot be read: HistoryError: event 7 closes the "
+        "activity scheduled at event 99 (completed), but that event schedules no activity")
+    assert "cannot decide" in caplog.text
+    assert [type(error).__name__ for error in seen] == ["HistoryError"]
+
+
+def test_a_decider_that_raises_fails_the_workflow_instead_of_staying_silent():
+    flow = fan_out(1)
+    flow.max_open = "ten"  # a flow mistake that only the decider trips over
+    run = run_flow(flow, input={})
+    assert run.status == "FAILED"
+    assert run.reason.startswith("garcon cannot decide: the decider raised: TypeError: ")
+    assert len(run.events) == 5  # the first decision task fails it: no timeout loop

@@ -336,3 +336,28 @@ def test_the_worker_command_starts_without_register_permission(endpoint, swf, tm
     assert code == 0, output
     assert "WARNING garcon.worker: RegisterDomain iam-command refused, going on" in output
     assert events[-1]["eventType"] == "WorkflowExecutionCompleted", output
+
+
+def test_a_result_nested_too_deep_fails_the_workflow_instead_of_looping(endpoint, swf):
+    """2,000 characters nested 1,000 deep: SWF takes it, and a decider that cannot read it
+    used to raise at every decision task, leaving the run to time out decision after
+    decision. Now the attempt fails with the reason, and so does the workflow (retry=0)."""
+    process = worker(endpoint, "examples/country_flow.py", "--decider")
+    try:
+        wait_until(lambda: registered(swf, "dev", "country_flow"), what="registration")
+        run_id = swf.start_workflow_execution(
+            domain="dev", workflowId="deep-1", input=json.dumps({}),
+            workflowType={"name": "country_flow", "version": "1.0"})["runId"]
+        task = wait_until(lambda: swf.poll_for_activity_task(
+            domain="dev", taskList={"name": "country_flow_activity_1"}).get("taskToken"),
+            what="the first activity task")
+        swf.respond_activity_task_completed(taskToken=task, result="[" * 1000 + "]" * 1000)
+        wait_closed(swf, "dev", "deep-1", run_id)
+    finally:
+        code, output = stop(process)
+    closed = history(swf, "dev", "deep-1", run_id)[-1]
+    assert closed["eventType"] == "WorkflowExecutionFailed", output
+    assert closed["workflowExecutionFailedEventAttributes"]["reason"] == (
+        "country_flow_activity_1-1 did not complete in 1 attempts (retry=0); last: failed (its "
+        "result cannot be read: it is JSON nested more than 100 levels deep)")
+    assert code == 0 and "RecursionError" not in output, output
