@@ -96,6 +96,7 @@ def fleet_value(flow, option, name: str, default):
     return option.get(name.removeprefix(f"{flow.name}_"), default)
 
 
+@FEWER
 @given(cases(throttles=()))
 def test_workers_run_one_attempt_at_a_time_for_its_duration_and_decisions_take_theirs(case):
     """No activity has more attempts started and open than its workers (a crashed worker is

@@ -23,9 +23,9 @@ def test_the_seed_flow_budget(seed_flow):
 
 def test_closes_that_all_share_decision_tasks_use_exactly_the_fewest_events():
     """Every attempt of a wave takes one second and a worker runs each: the wave's closes come
-    at one instant, and one decision task serves them all (2,500 instances are scheduled in
-    three waves of at most 1,000)."""
-    for flow, workers in ((fan_out(40), 40), (fan_out(2_500), 1_000)):
+    at one instant, and one decision task serves them all (1,200 instances are scheduled in
+    two waves of at most 1,000)."""
+    for flow, workers in ((fan_out(40), 40), (fan_out(1_200), 1_000)):
         run = run_flow(flow, workers=workers, durations=1)
         assert run.status == "COMPLETED"
         assert run.events_used == budget.estimate(flow).fewest
