@@ -24,7 +24,8 @@ Ready instances are scheduled while the decision has room for them:
   with those of everything already open, still leave room to close the workflow.
 
 Before any of this, the history budget: when the events used plus the fewest the remaining
-instances need (3 per attempt still to run, then a decision task and the close) cannot fit under
+instances need at best (3 per attempt still to run, a decision task per round of scheduling that
+must follow another, then a decision task and the close: see `garcon.budget`) cannot fit under
 the limit, the workflow fails at once with a reason that says so, instead of being terminated by
 SWF with EVENT_LIMIT_EXCEEDED.
 
@@ -228,6 +229,7 @@ class _Pass:
         self.report = DecisionReport([])
         self.schedule_context = ScheduleContext()
         self.waiting_on_refusal = False
+        self.timeouts: dict[tuple[str, int], dict[str, str]] = {}
 
     def run(self) -> DecisionReport:
         state = self.state
@@ -273,9 +275,11 @@ class _Pass:
         expansions = [(current, expansion(current)) for current in activities]
         if self.state.decisions_completed == 0:
             self._warn_about_budget()
-        self._check_budget(budget.ATTEMPT_EVENTS * sum(
-            self._attempts_to_come(current, found) for current, found in expansions)
-            + self.state.open_activities + self.state.open_unstarted)
+        to_come = {current.name: self._attempts_to_come(current, found)
+                   for current, found in expansions}
+        rounds = budget.remaining_rounds(self.flow, activities, to_come, self.limits)
+        self._check_budget(budget.ATTEMPT_EVENTS * sum(to_come.values())
+                           + self.state.open_activities + self.state.open_unstarted, rounds)
         for current, found in expansions:
             if found is not None:
                 self._consider_todo(current, found, self.context)
@@ -396,7 +400,8 @@ class _Pass:
             return
         built: list[dict] = []
         try:
-            schedule_activity_task(built, instance, version=self.version)
+            schedule_activity_task(built, instance, version=self.version,
+                                   timeouts=self._timeouts(current, instance))
         except RunnerMissing as missing:
             raise _Fatal(str(missing)) from missing
         except (TypeError, ValueError) as error:
@@ -408,13 +413,25 @@ class _Pass:
                              f"over SWF's {self.limits.data:,}")
             self.room.schedule(decision, current, make.schedule_activity_task_size(decision))
 
+    def _timeouts(self, current: Activity, instance: ActivityInstance) -> dict[str, str]:
+        """The instance's timeouts: the same for every instance of an activity whose tasks
+        do not depend on the context, so worked out once a pass."""
+        if getattr(current.runner, "fixed_sizing", None) is None:
+            return instance.timeouts()
+        key = (current.name, instance.pool_size)
+        if key not in self.timeouts:
+            self.timeouts[key] = instance.timeouts()
+        return self.timeouts[key]
+
     # The history budget, and waking up.
 
-    def _check_budget(self, attempt_events: int) -> None:
-        """Fail now if the events the remaining attempts need at the very least, then a
-        decision task and the close, cannot fit under the limit. When this passes, `_Room`
-        has room for at least one attempt: both count the same events."""
-        needed = (CLOSING_EVENTS + attempt_events) if attempt_events else 2
+    def _check_budget(self, attempt_events: int, rounds: int = 0) -> None:
+        """Fail now if the events still to come at best cannot fit under the limit: those of
+        the remaining attempts, the decision tasks that must schedule them one after the other
+        beyond this one (`rounds` in all, see `budget.remaining_rounds`), then a decision task
+        and the close. When this passes, `_Room` has room for at least one attempt."""
+        needed = (CLOSING_EVENTS + attempt_events
+                  + budget.DECISION_TASK_EVENTS * max(rounds - 1, 0)) if attempt_events else 2
         if self.state.events_used + needed > self.limits.history_events:
             raise self._over_budget(needed)
 
@@ -527,13 +544,14 @@ def ensure_requirements(requires: Iterable[ActivityState | None] | None) -> None
 
 
 def schedule_activity_task(decisions: list, instance: ActivityInstance, version: str = "1.0",
-                           id: str | None = None) -> None:
+                           id: str | None = None, timeouts: dict[str, str] | None = None
+                           ) -> None:
     """Append the ScheduleActivityTask of an instance (by default under its own id) to
-    `decisions`: its type at `version`, its input as JSON, its four timeouts. Every
-    ScheduleActivityTask the decider sends is made here."""
+    `decisions`: its type at `version`, its input as JSON, its four timeouts (`timeouts`, when
+    worked out already). Every ScheduleActivityTask the decider sends is made here."""
     decisions.append(make.schedule_activity_task(
         id or instance.id, instance.activity_name, version, instance.activity_worker.task_list,
-        json.dumps(instance.create_execution_input()), instance.timeouts()))
+        json.dumps(instance.create_execution_input()), timeouts or instance.timeouts()))
 
 
 def schedule(decisions: list, schedule_context: ScheduleContext, history: Mapping,

@@ -160,9 +160,13 @@ class HistoryState:
         return state
 
     def apply_all(self, events: Iterable[dict]) -> None:
-        """`apply` each event; the loop is `apply` inlined, since histories run to 25,000."""
-        handlers, whole = self._handlers, self.whole
-        used = self.events_used
+        """`apply` each event, in order. Histories run to 25,000 events, most of them an
+        activity's (scheduled, started, closed): those are folded and checked here, inline;
+        the others by the methods `_HANDLERS` names."""
+        handlers, closes, whole = self._handlers, _CLOSES, self.whole
+        instances, attempts, touch = self.instances, self._by_scheduled_event, self.touched.append
+        used, opened, unstarted = self.events_used, self.open_activities, self.open_unstarted
+        wakeup = self.last_wakeup_event_id
         event: Any = None
         try:
             for event in events:
@@ -170,13 +174,70 @@ class HistoryState:
                 if event_id != used + 1 and (whole or event_id <= used):
                     raise _out_of_order(event_id, used)
                 used = event_id
-                handler = handlers.get(event["eventType"])
-                if handler is not None:
-                    handler[0](event_id, event[handler[1]])
+                kind = event["eventType"]
+                if kind == "ActivityTaskStarted":
+                    scheduled = event["activityTaskStartedEventAttributes"]["scheduledEventId"]
+                    attempt = attempts.get(scheduled)
+                    if (attempt is None or attempt.started_event_id
+                            or attempt.outcome is not None):
+                        raise _bad_start(event_id, scheduled, attempt)
+                    attempt.started_event_id = event_id
+                    unstarted -= 1
+                elif kind == "ActivityTaskScheduled":
+                    attributes = event["activityTaskScheduledEventAttributes"]
+                    activity_id = attributes["activityId"]
+                    instance = instances.get(activity_id) or self._instance_of(event_id,
+                                                                               attributes)
+                    tried = instance.attempts
+                    if tried and tried[-1].outcome is None:
+                        raise HistoryError(
+                            f"events {tried[-1].scheduled_event_id} and {event_id} disagree: "
+                            f"both schedule {activity_id}, and the first attempt is still open")
+                    attempt = attempts[event_id] = Attempt(event_id, activity_id)
+                    tried.append(attempt)
+                    touch(activity_id)
+                    opened += 1
+                    unstarted += 1
+                elif kind in closes:
+                    key, outcome, why, needs_start = closes[kind]
+                    attributes = event[key]
+                    reason = None if why is None else attributes[why] if (
+                        outcome is TIMED_OUT) else attributes.get(why)
+                    if outcome is TIMED_OUT:
+                        needs_start = NEEDS_START.get(reason)
+                    scheduled = attributes["scheduledEventId"]
+                    attempt = attempts.get(scheduled)
+                    started = attempt.started_event_id if attempt is not None else 0
+                    if attempt is None or attempt.outcome is not None or (
+                            attributes["startedEventId"] != started) or (
+                            needs_start is not None and (not started) is needs_start):
+                        raise _bad_close(event_id, attributes, outcome, attempt, scheduled)
+                    attempt.outcome = outcome
+                    attempt.closed_event_id = wakeup = event_id
+                    attempt.reason = reason
+                    attempt.details = attributes.get("details")
+                    opened -= 1
+                    if not started:
+                        unstarted -= 1
+                    touch(attempt.activity_id)
+                    if outcome is COMPLETED:
+                        raw = attributes.get("result")
+                        if raw == "{}":  # the result of most tasks; not worth a JSON parse
+                            attempt.result = {}
+                        elif raw:
+                            self._read_result(attempt, event_id, raw)
+                elif kind in handlers:
+                    method, key = handlers[kind]
+                    self.open_activities, self.open_unstarted = opened, unstarted
+                    self.last_wakeup_event_id = wakeup
+                    method(event_id, event[key])
+                    opened, unstarted = self.open_activities, self.open_unstarted
+                    wakeup = self.last_wakeup_event_id
         except (KeyError, TypeError, AttributeError) as error:
             raise _malformed(event, error) from None
         finally:
-            self.events_used = used
+            self.events_used, self.open_activities, self.open_unstarted = used, opened, unstarted
+            self.last_wakeup_event_id = wakeup
         self._check_whole()
 
     def apply(self, event: dict) -> None:
@@ -250,84 +311,20 @@ class HistoryState:
             instance = self.instances[activity_id] = InstanceHistory(activity_id, name)
         return instance
 
-    def _activity_scheduled(self, event_id: int, attributes: dict) -> None:
-        instance = self._instance_of(event_id, attributes)
-        activity_id = instance.activity_id
-        if instance.attempts and instance.attempts[-1].outcome is None:
-            raise HistoryError(
-                f"events {instance.attempts[-1].scheduled_event_id} and {event_id} disagree: "
-                f"both schedule {activity_id}, and the first attempt is still open")
-        attempt = self._by_scheduled_event[event_id] = Attempt(event_id, activity_id)
-        instance.attempts.append(attempt)
-        self.touched.append(activity_id)
-        self.open_activities += 1
-        self.open_unstarted += 1
-
-    def _activity_started(self, event_id: int, attributes: dict) -> None:
-        scheduled = attributes["scheduledEventId"]
+    def _read_result(self, attempt: Attempt, event_id: int, raw: Any) -> None:
+        """A completed attempt's result: parsed JSON merged into the context, the raw string
+        when it is not JSON; a result that cannot be read fails the attempt, saying why."""
+        text = _text(raw, event_id, "result")
         try:
-            attempt = self._by_scheduled_event[scheduled]
-        except KeyError:
-            raise HistoryError(f"event {event_id} starts the activity scheduled at event "
-                               f"{scheduled!r}, but that event schedules no activity") from None
-        if attempt.started_event_id or attempt.outcome is not None:
-            raise HistoryError(
-                f"events {attempt.started_event_id or attempt.closed_event_id} and {event_id} "
-                f"disagree: the attempt of {attempt.activity_id} scheduled at event "
-                f"{scheduled} is started at {event_id} after it was "
-                + ("started" if attempt.started_event_id else attempt.outcome))
-        attempt.started_event_id = event_id
-        self.open_unstarted -= 1
-
-    def _close_attempt(self, event_id: int, attributes: dict, outcome: str,
-                       reason: str | None = None, needs_start: bool | None = True) -> Attempt:
-        scheduled = attributes["scheduledEventId"]
-        try:
-            attempt = self._by_scheduled_event[scheduled]
-        except KeyError:
-            raise _bad_close(event_id, attributes, outcome, None, scheduled) from None
-        started = attempt.started_event_id
-        if attempt.outcome is not None or attributes["startedEventId"] != started or (
-                needs_start is not None and (not started) is needs_start):
-            raise _bad_close(event_id, attributes, outcome, attempt, scheduled)
-        attempt.outcome = outcome
-        attempt.closed_event_id = event_id
-        attempt.reason = reason
-        attempt.details = attributes.get("details")
-        self.open_activities -= 1
-        if not started:
-            self.open_unstarted -= 1
-        self.last_wakeup_event_id = event_id
-        self.touched.append(attempt.activity_id)
-        return attempt
-
-    def _activity_completed(self, event_id: int, attributes: dict) -> None:
-        attempt = self._close_attempt(event_id, attributes, COMPLETED)
-        raw = attributes.get("result")
-        if raw == "{}":  # the result of most tasks; not worth a JSON parse
-            attempt.result = {}
-        elif raw:
-            text = _text(raw, event_id, "result")
-            try:
-                attempt.result = parse(text)
-            except PayloadError as error:
-                attempt.outcome = FAILED
-                attempt.reason = f"its result cannot be read: {error}"
-                return
-            except ValueError:
-                attempt.result = raw
-            if isinstance(attempt.result, dict):
-                self.context.update(attempt.result)
-
-    def _activity_failed(self, event_id: int, attributes: dict) -> None:
-        self._close_attempt(event_id, attributes, FAILED, attributes.get("reason"))
-
-    def _activity_timed_out(self, event_id: int, attributes: dict) -> None:
-        kind = attributes["timeoutType"]
-        self._close_attempt(event_id, attributes, TIMED_OUT, kind, NEEDS_START.get(kind))
-
-    def _activity_canceled(self, event_id: int, attributes: dict) -> None:
-        self._close_attempt(event_id, attributes, CANCELED, attributes.get("details"), None)
+            attempt.result = parse(text)
+        except PayloadError as error:
+            attempt.outcome = FAILED
+            attempt.reason = f"its result cannot be read: {error}"
+            return
+        except ValueError:
+            attempt.result = raw
+        if isinstance(attempt.result, dict):
+            self.context.update(attempt.result)
 
     def _schedule_failed(self, event_id: int, attributes: dict) -> None:
         instance = self._instance_of(event_id, attributes)
@@ -394,6 +391,17 @@ def _malformed(event: Any, error: Exception) -> HistoryError:
     return HistoryError(f"{where} is malformed: {error}")
 
 
+def _bad_start(event_id: int, scheduled: Any, attempt: Attempt | None) -> HistoryError:
+    if attempt is None:
+        return HistoryError(f"event {event_id} starts the activity scheduled at event "
+                            f"{scheduled!r}, but that event schedules no activity")
+    return HistoryError(
+        f"events {attempt.started_event_id or attempt.closed_event_id} and {event_id} "
+        f"disagree: the attempt of {attempt.activity_id} scheduled at event {scheduled} is "
+        f"started at {event_id} after it was "
+        + ("started" if attempt.started_event_id else attempt.outcome))
+
+
 def _bad_close(event_id: int, attributes: dict, outcome: str, attempt: Attempt | None,
                scheduled: Any) -> HistoryError:
     if attempt is None:
@@ -422,12 +430,6 @@ _HANDLERS = {
     "DecisionTaskStarted": "_decision_started",
     "DecisionTaskCompleted": "_decision_completed",
     "DecisionTaskTimedOut": "_decision_closed",
-    "ActivityTaskScheduled": "_activity_scheduled",
-    "ActivityTaskStarted": "_activity_started",
-    "ActivityTaskCompleted": "_activity_completed",
-    "ActivityTaskFailed": "_activity_failed",
-    "ActivityTaskTimedOut": "_activity_timed_out",
-    "ActivityTaskCanceled": "_activity_canceled",
     "ScheduleActivityTaskFailed": "_schedule_failed",
     "TimerStarted": "_timer_started",
     "TimerFired": "_timer_fired",
@@ -436,4 +438,16 @@ _HANDLERS = {
     **{f"WorkflowExecution{close}": "_closed" for close in (
         "Completed", "Failed", "Canceled", "Terminated", "TimedOut", "ContinuedAsNew")},
 }
-"""The events a decider needs, and the method of HistoryState that folds each one."""
+"""The events a decider needs besides an activity's (which `apply_all` folds), and the method
+of HistoryState that folds each one."""
+
+_CLOSES = {
+    "ActivityTaskCompleted": ("activityTaskCompletedEventAttributes", COMPLETED, None, True),
+    "ActivityTaskFailed": ("activityTaskFailedEventAttributes", FAILED, "reason", True),
+    "ActivityTaskTimedOut": ("activityTaskTimedOutEventAttributes", TIMED_OUT, "timeoutType",
+                             None),
+    "ActivityTaskCanceled": ("activityTaskCanceledEventAttributes", CANCELED, "details", None),
+}
+"""The events that close an attempt: the key of their attributes, the attempt's outcome, the
+attribute that says why it did not complete, and whether the attempt must have started (None:
+it may or may not; for a timeout, `NEEDS_START` says, by its type)."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from garcon.limits import SWF_LIMITS, SWFLimits
 
-from . import faults
+from . import faults, fleet
 from .harness import Progress, RunResult, run_flow
 from .history_io import HistoryFormatError, dump_history, load_history
 from .reenact import Difference, ReenactResult, reenact
@@ -36,6 +36,7 @@ __all__ = [
     "Simulator",
     "dump_history",
     "faults",
+    "fleet",
     "load_history",
     "reenact",
     "replay",

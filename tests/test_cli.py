@@ -62,8 +62,8 @@ def test_run_json_is_machine_readable_and_exit_1_when_not_completed():
 
 
 def test_run_with_random_failures_follows_the_seed():
-    first = garcon_sim("run", SEED_FLOW, "--json", "--fail-rate", "0.5", "--seed", 3)
-    again = garcon_sim("run", SEED_FLOW, "--json", "--fail-rate", "0.5", "--seed", 3)
+    first = garcon_sim("run", SEED_FLOW, "--json", "--fail-rate", "0.5", "--seed", 5)
+    again = garcon_sim("run", SEED_FLOW, "--json", "--fail-rate", "0.5", "--seed", 5)
     assert json.loads(first.stdout) == json.loads(again.stdout)
     assert sum(json.loads(first.stdout)["attempts"].values()) > 7
 
@@ -166,12 +166,42 @@ def test_bad_histories_are_one_line_and_exit_2(tmp_path, content, fragment):
     one_line_error(garcon_sim("reenact", tmp_path / "missing.json"), "missing.json")
 
 
-def test_budget_prints_the_table_and_its_verdict():
+def test_budget_prints_the_table_the_range_the_likely_events_and_its_verdict():
     done = garcon_sim("budget", SEED_FLOW)
     assert done.returncode == 0
-    assert "country_flow_activity_2                    5             30          120" in (
-        done.stdout)
-    assert "fits: 47 to 137 events, under 10,000" in done.stdout
+    lines = done.stdout.splitlines()
+    assert "country_flow_activity_2                    5             18          120" in lines
+    assert "total (with the workflow's own 5)                        35          137" in lines
+    assert ("likely: 47 events without failures (workers: 10 for each activity; attempts of "
+            "0.5-1.5 s for each activity; decision tasks of 0.1 s)") in lines
+    assert lines[-1] == "limit 25,000, advised 10,000: fits: 35 to 137 events, under 10,000"
+
+
+def test_budget_for_a_fleet(tmp_path):
+    flow = tmp_path / "wide.py"
+    flow.write_text(
+        "from garcon import activity, runner\n"
+        "domain, name = 'dev', 'wide'\n"
+        "create = activity.create(domain, name)\n"
+        "big = create(name='big', generators=[lambda c: ({'n': n} for n in range(4500))],\n"
+        "             run=runner.Sync(lambda context, activity: None))\n")
+    fleet = ("--workers", "50", "--duration", "big=1")
+    done = garcon_sim("budget", flow, *fleet)
+    assert done.returncode == 0, done.stderr
+    assert ("likely: 13,775 events without failures (workers: 50 for each activity; attempts "
+            "of 1 s for each activity; decision tasks of 0.1 s)") in done.stdout.splitlines()
+    assert done.stdout.splitlines()[-1] == (
+        "limit 25,000, advised 10,000: fits at best (13,520 events) but not at worst (every "
+        "retry used, a decision task per close: 27,005 events, over 25,000)")
+    ran = garcon_sim("run", flow, *fleet, "--json")
+    assert ran.returncode == 0, ran.stderr
+    assert json.loads(ran.stdout)["events"] == 13_775
+    jittered = garcon_sim("budget", flow, "--workers", "50")
+    assert "likely: 16,202 events without failures" in jittered.stdout
+    bad = garcon_sim("budget", flow, "--workers", "small=3")
+    assert (bad.returncode, bad.stdout) == (2, "")
+    assert bad.stderr == ("garcon-sim: error: --workers small=3: the flow has no activity "
+                          "small (it has big)\n")
 
 
 def test_budget_exits_1_when_even_the_fewest_events_do_not_fit(tmp_path):
@@ -180,11 +210,12 @@ def test_budget_exits_1_when_even_the_fewest_events_do_not_fit(tmp_path):
         "from garcon import activity, runner\n"
         "domain, name = 'dev', 'huge'\n"
         "create = activity.create(domain, name)\n"
-        "big = create(name='big', generators=[lambda c: ({'n': n} for n in range(5000))],\n"
+        "big = create(name='big', generators=[lambda c: ({'n': n} for n in range(9000))],\n"
         "             run=runner.Sync(lambda context, activity: None))\n")
     done = garcon_sim("budget", flow)
     assert done.returncode == 1
-    assert "does not fit: even without failures the history needs 30,005 events" in done.stdout
+    assert ("does not fit: even at best (no failure, closes batched) the history needs 27,032 "
+            "events") in done.stdout
 
 
 @pytest.mark.parametrize("command", ["run", "replay", "reenact", "timeline", "budget"])

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 import _pytest.timing
 import pytest
 
-from garcon import activity, runner, task
+from garcon import activity, budget, runner, task
 from garcon.activity import ActivityInstanceNotReadyException
 from garcon_sim import faults
 from garcon_sim.faults import FaultError
@@ -29,7 +29,13 @@ def test_a_flow_completes_with_its_history_and_context():
     assert run.context == {"greeting": "hi", "ready": True, "done.0": True, "done.1": True,
                            "done.2": True, "done.True": True}
     assert run.attempts("work") == 3
-    assert run.duration.total_seconds() == 5  # one virtual second an attempt
+
+
+def test_one_worker_a_second_an_attempt_and_instant_decisions_run_one_attempt_at_a_time():
+    run = run_flow(fan_out(3), workers=1, durations=1, decision_seconds=0)
+    assert run.status == "COMPLETED"
+    assert run.duration.total_seconds() == 5  # setup, the 3 instances, report: 1 s each
+    assert run.events_used == budget.estimate(fan_out(3)).most  # a decision task per close
 
 
 def test_one_instance_failing_twice_is_retried_alone(swf_sim):
@@ -107,7 +113,7 @@ def test_random_failures_follow_the_seed():
         return run_flow(fan_out(40, retry=5), seed=seed,
                         faults=[faults.random_failures(0.3, "work")])
 
-    first, again, other = run(4), run(4), run(5)
+    first, again, other = run(5), run(5), run(6)
     assert first.to_json() == again.to_json()
     failures = first.summary()["flow_work"]["failures"]
     assert 4 <= failures <= 30

@@ -95,7 +95,7 @@ def test_a_generator_reading_the_clock_is_called_out_even_when_decisions_match()
         yield {"generator.second": datetime.now(timezone.utc).second}
 
     flow = flow_with(this_second)
-    run = run_flow(flow, attempt_seconds=3)
+    run = run_flow(flow, durations=3)
     result = replay(run.events, flow)
     assert not result.differences  # replay freezes the clock at each recorded decision
     assert result.unstable and "such as the clock" in result.unstable[0]

@@ -138,19 +138,19 @@ def test_a_bad_flow_is_one_line_and_exit_2(endpoint):
         "python -m garcon.worker: error: no such flow file: examples/no_such_flow.py")
 
 
-def busy_worker(endpoint, swf, tmp_path, workflow_id):
-    """A worker process busy with the blocking flow's task, which waits for `release`."""
+def busy_worker(endpoint, swf, tmp_path, workflow_id, instances=1, *extra):
+    """A worker process busy with the blocking flow's tasks, which wait for `release`."""
     release = tmp_path / "release"
-    process = worker(endpoint, "tests/blocking_flow.py",
+    process = worker(endpoint, "tests/blocking_flow.py", *extra,
                      env={"BLOCKING_FLOW_RELEASE": str(release)})
     try:
         wait_until(lambda: registered(swf, "it", "blocking"), what="registration")
         run_id = swf.start_workflow_execution(
-            domain="it", workflowId=workflow_id,
+            domain="it", workflowId=workflow_id, input=json.dumps({"instances": instances}),
             workflowType={"name": "blocking", "version": "1.0"})["runId"]
-        wait_until(lambda: "ActivityTaskStarted" in [
-            e["eventType"] for e in history(swf, "it", workflow_id, run_id)],
-            what="the activity to start")
+        wait_until(lambda: [e["eventType"] for e in history(swf, "it", workflow_id, run_id)
+                            ].count("ActivityTaskStarted") == instances,
+                   what=f"{instances} attempt(s) to start")
     except BaseException:
         process.kill()
         raise
@@ -173,10 +173,17 @@ def test_sigterm_finishes_the_task_in_hand_and_a_second_signal_exits_at_once(
         e["eventType"] for e in history(swf, "it", "block-1", run_id)]
 
 
-def test_sigterm_while_busy_lets_the_attempt_finish_answer_and_exit_0(
-        endpoint, swf, tmp_path):
-    process, release, run_id = busy_worker(endpoint, swf, tmp_path, "block-2")
+@pytest.mark.parametrize("instances", [1, 3])
+def test_sigterm_while_busy_lets_every_attempt_finish_answer_and_exit_0(
+        endpoint, swf, tmp_path, instances):
+    """With --concurrency N all N instances start, though none can end before the release;
+    SIGTERM then lets each of them finish and answer before the process exits 0."""
+    workflow_id = f"busy-{instances}"
+    process, release, run_id = busy_worker(endpoint, swf, tmp_path, workflow_id, instances,
+                                           "--concurrency", str(instances))
     try:
+        assert "ActivityTaskCompleted" not in [
+            e["eventType"] for e in history(swf, "it", workflow_id, run_id)]
         process.send_signal(signal.SIGTERM)
         release.touch()
         output, _ = process.communicate(timeout=30)
@@ -184,10 +191,19 @@ def test_sigterm_while_busy_lets_the_attempt_finish_answer_and_exit_0(
         if process.poll() is None:
             process.kill()
     assert process.returncode == 0, output
-    completed = [e for e in history(swf, "it", "block-2", run_id)
+    completed = [json.loads(e["activityTaskCompletedEventAttributes"]["result"])
+                 for e in history(swf, "it", workflow_id, run_id)
                  if e["eventType"] == "ActivityTaskCompleted"]
-    assert json.loads(completed[0]["activityTaskCompletedEventAttributes"]["result"]) == {
-        "released": True}
+    assert completed == [{"released": True}] * instances, output
+
+
+def test_a_bad_concurrency_is_one_line_and_exit_2(endpoint):
+    process = worker(endpoint, "tests/blocking_flow.py", "--concurrency", "0")
+    output, _ = process.communicate(timeout=30)
+    assert process.returncode == 2
+    assert output.strip().splitlines()[-1] == (
+        "python -m garcon.worker: error: argument --concurrency: a number of attempts (1 or "
+        "more), not '0'")
 
 
 def test_an_unknown_activity_is_one_line_and_exit_2(endpoint):
