@@ -51,8 +51,9 @@ class Activity(GarconLogger):
     Beyond garcon: `max_open` caps how many instances are open at once; `retry_delay`
     (seconds, multiplied by `retry_backoff` at each further retry) waits before a retry;
     `schedule_to_close` (seconds) bounds an attempt from its scheduling to its end, below the
-    schedule-to-start plus start-to-close that garcon sets. `Activity(client)` alone, then
-    `hydrate()`, is garcon's way to make one.
+    schedule-to-start plus start-to-close that garcon sets; `shard` runs the instances in child
+    workflow executions of at most that many each (`garcon.shards`). `Activity(client)`
+    alone, then `hydrate()`, is garcon's way to make one.
     """
 
     external = False
@@ -67,7 +68,7 @@ class Activity(GarconLogger):
                  schedule_to_start: int = DEFAULT_SCHEDULE_TO_START,
                  on_exception: Callable | None = None, max_open: int | None = None,
                  retry_delay: float = 0, retry_backoff: float = 1.0,
-                 schedule_to_close: int | None = None):
+                 schedule_to_close: int | None = None, shard: int | str | None = None):
         self.client = client
         self.name = self.task_list = name
         self.domain = domain
@@ -83,6 +84,9 @@ class Activity(GarconLogger):
         self.retry_delay = retry_delay
         self.retry_backoff = retry_backoff
         self.schedule_to_close = schedule_to_close
+        self.shard = shard
+        """Instances per child workflow execution ('auto': from the history budget), or None
+        to run them all in the workflow's own history (see `garcon.shards`)."""
         self.pool_size = 0
         """How many instances the last `instances()` gave (garcon's)."""
 
@@ -364,7 +368,7 @@ def instance_ids(activity_name: str, instances: Iterable[Mapping[str, Any]],
 _OPTIONS = frozenset({
     "name", "requires", "retry", "generators", "run", "tasks", "schedule_to_start",
     "on_exception", "external", "timeout", "heartbeat", "max_open", "retry_delay",
-    "retry_backoff", "schedule_to_close"})
+    "retry_backoff", "schedule_to_close", "shard"})
 
 
 def create(*args: Any, **kwargs: Any) -> Callable[..., Activity]:
@@ -406,7 +410,8 @@ def _factory(client: Any = None, domain: str | None = None, workflow_name: str |
             max_open=_at_least(options, "max_open", None, 1),
             retry_delay=_at_least(options, "retry_delay", 0, 0),
             retry_backoff=_at_least(options, "retry_backoff", 1.0, 1),
-            schedule_to_close=_at_least(options, "schedule_to_close", None, 1))
+            schedule_to_close=_at_least(options, "schedule_to_close", None, 1),
+            shard=_shard(name, options))
         if options.get("external"):
             return ExternalActivity(options.get("timeout"), options.get("heartbeat"), **settings)
         runner = options.get("run") or options.get("tasks")
@@ -433,6 +438,25 @@ def _at_least(options: dict, key: str, default: Any, minimum: float) -> Any:
     if not isinstance(value, (int, float)) or isinstance(value, bool) or value < minimum:
         raise ValueError(f"activity option {key} must be a number >= {minimum}, not {value!r}")
     return value
+
+
+def _shard(name: str, options: dict) -> int | str | None:
+    value = options.get("shard")
+    if value is None:
+        return None
+    if not options.get("generators"):
+        raise ValueError(f"activity {name}: shard= splits the instances of generators, and it "
+                         "has none")
+    return check_shard(value, "activity option shard")
+
+
+def check_shard(value: Any, what: str) -> int | str:
+    """`value` if it is a `shard`: a number of instances (1 or more) or 'auto'."""
+    if value == "auto" or (isinstance(value, int) and not isinstance(value, bool)
+                           and value >= 1):
+        return value
+    raise ValueError(f"{what} is a number of instances per child workflow (1 or more) or "
+                     f"'auto', not {value!r}")
 
 
 def _merged(values: Iterable[Mapping[str, Any]]) -> dict:

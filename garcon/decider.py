@@ -34,6 +34,12 @@ FailWorkflowExecution follows, as garcon does. When every instance of every acti
 completed, CompleteWorkflowExecution. A cancel request cancels the workflow. A custom decider,
 `flow.decider(schedule, context)`, gets the same rules through `schedule()`.
 
+A sharded activity (`shard=`) is run in child executions instead (see `garcon.shards`): the
+parent starts a child per shard while it has room (SWF's 1,000 open children; 3 events each in
+its history), and a child, whose input names its shard, runs only that slice of the activity's
+instances, under the rules above, and completes with their results. A pass that fails or
+cancels the workflow asks its open children to cancel first, and starts none.
+
 Nothing here reads a clock, a random source or the network: the same flow and history give
 the same decisions in the same order (as long as the flow's own generators are deterministic).
 """
@@ -49,7 +55,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from garcon import budget, event
+from garcon import budget, event, shards
 from garcon import decisions as make
 from garcon.activity import (
     ACTIVITY_COMPLETED,
@@ -61,7 +67,7 @@ from garcon.activity import (
     find_workflow_activities,
 )
 from garcon.expansion import Expansion, Expansions
-from garcon.history import HistoryError, HistoryState, InstanceHistory
+from garcon.history import ChildRun, HistoryError, HistoryState, InstanceHistory
 from garcon.limits import SWF_LIMITS, SWFLimits
 from garcon.runner import RunnerMissing
 
@@ -164,13 +170,19 @@ class _Room:
         cap = min(limits.open_activities, flow_max_open or limits.open_activities)
         self._slots = cap - state.open_activities
         self._timer_slots = limits.open_timers - len(state.open_timers)
+        self._child_slots = limits.open_children - state.open_children
         self._state = state
         self._open_by_type: Counter[str] | None = None
         self._added_by_type: Counter[str] = Counter()
         # Events that may land before the next decision: every open activity's remaining ones
-        # (start and close, or close) and every open timer's firing.
-        pending = state.open_activities + state.open_unstarted + len(state.open_timers)
+        # (start and close, or close), every open timer's firing, every open child's (start and
+        # close, or close). Kept besides for each open child: the event and the bytes of the
+        # decision that asks it to cancel, should the workflow close early.
+        pending = (state.open_activities + state.open_unstarted + len(state.open_timers)
+                   + 2 * state.open_children + state.unstarted_children)
         self._events_left = limits.history_events - state.events_used - CLOSING_EVENTS - pending
+        if state.open_children:
+            self._bytes_left -= sum(_cancel_size(child) for child in state.open_child_runs())
 
     def has_room_for(self, activity: Activity) -> bool:
         if self._events_left < budget.ATTEMPT_EVENTS:
@@ -191,6 +203,20 @@ class _Room:
             self._events_left -= budget.ATTEMPT_EVENTS
             self._added_by_type[activity.name] += 1
 
+    def has_room_for_child(self) -> bool:
+        if self._events_left < budget.CHILD_EVENTS + 1:
+            self.starved = True
+            return False
+        return not self.overflowed and self._child_slots > 0
+
+    def start_child(self, decision: dict) -> None:
+        """Add a StartChildWorkflowExecution, keeping room to ask the child to cancel."""
+        attributes = decision["startChildWorkflowExecutionDecisionAttributes"]
+        cancel = len(json.dumps(make.request_cancel_external(attributes["workflowId"]))) + 80
+        if self._add(decision, len(json.dumps(decision)) + cancel):
+            self._child_slots -= 1
+            self._events_left -= budget.CHILD_EVENTS + 1
+
     def start_timer(self, decision: dict, *, wake_up: bool = False) -> None:
         """Add a timer if it fits; a wake-up timer always does, in the margins kept for it."""
         if self._timer_slots > 0 and self._events_left >= budget.TIMER_EVENTS and self._add(
@@ -198,7 +224,14 @@ class _Room:
             self._timer_slots -= 1
             self._events_left -= budget.TIMER_EVENTS
 
-    def close(self, decision: dict) -> None:
+    def close(self, decision: dict, open_children: Iterable[ChildRun] = ()) -> None:
+        """End the decision with `decision`: children started in this pass are not, and the
+        open ones are asked to cancel (in the room kept for that) unless they were already."""
+        asked = self._state.cancels_requested
+        self.decisions = [kept for kept in self.decisions
+                          if kept["decisionType"] != "StartChildWorkflowExecution"]
+        self.decisions += [shards.cancel_decision(child) for child in open_children
+                           if child.workflow_id not in asked]
         self.decisions.append(decision)
 
     def _add(self, decision: dict, size: int, force: bool = False) -> bool:
@@ -223,8 +256,18 @@ class _Pass:
         self.expansions = expansions
         self.version = version or getattr(flow, "version", "1.0")
         """The activity types' version: the flow's, as garcon's DeciderWorker sends it."""
+        self.execution = execution
+        self.shard: shards.Shard | None = None
+        """The shard this execution runs, when it is a sharded activity's child."""
+        self.shard_error: str | None = None
+        try:
+            self.shard = shards.Shard.of_input(state.input)
+        except shards.ShardError as error:
+            self.shard_error = str(error)
         self.context = context if context is not None else {
             **state.context, **_execution_keys(flow, execution)}
+        if self.shard is not None:
+            self.context.pop(shards.INPUT_KEY, None)
         self.room = _Room(state, limits, getattr(flow, "max_open", None))
         self.report = DecisionReport([])
         self.schedule_context = ScheduleContext()
@@ -237,21 +280,24 @@ class _Pass:
             return self.report
         try:
             if state.cancel_requested:
-                self.room.close(make.cancel_workflow())
-            elif state.input_error:
-                raise _Fatal(state.input_error)
+                self.room.close(make.cancel_workflow(), state.open_child_runs())
+            elif state.input_error or self.shard_error:
+                raise _Fatal(state.input_error or self.shard_error)
             else:
                 custom = getattr(self.flow, "decider", None)
-                if custom is not None:
+                if self.shard is not None:
+                    self._shard_child(self.shard)
+                elif custom is not None:
                     self._custom(custom)
                 else:
                     self._activities()
                 self._ask_to_wake()
                 if self.room.starved and not self.room.decisions and not (
-                        state.open_activities or state.open_timers):
+                        state.open_activities or state.open_timers or state.open_children):
                     raise self._over_budget(budget.ATTEMPT_EVENTS + CLOSING_EVENTS)
         except _Fatal as fatal:
-            self.room.close(make.fail_workflow(fatal.reason, fatal.details))
+            self.room.close(make.fail_workflow(fatal.reason, fatal.details),
+                            state.open_child_runs())
         self.report.decisions = self.room.decisions
         return self.report
 
@@ -259,13 +305,13 @@ class _Pass:
 
     def _activities(self) -> None:
         activities = find_workflow_activities(self.flow)
-        expanded: dict[str, Expansion | None] = {}
+        expanded: dict[str, Expansion | shards.ShardPlan | None] = {}
 
-        def expansion(current: Activity) -> Expansion | None:
+        def expansion(current: Activity) -> Expansion | shards.ShardPlan | None:
             if current.name not in expanded:
                 expanded[current.name] = None  # requirements that loop back are never met
                 if all(is_complete(required) for required in current.requires):
-                    expanded[current.name] = self._expand(current, self.context)
+                    expanded[current.name] = self._plan(current)
             return expanded[current.name]
 
         def is_complete(current: Activity) -> bool:
@@ -277,32 +323,123 @@ class _Pass:
             self._warn_about_budget()
         to_come = {current.name: self._attempts_to_come(current, found)
                    for current, found in expansions}
-        rounds = budget.remaining_rounds(self.flow, activities, to_come, self.limits)
+        rounds = budget.remaining_rounds(
+            self.flow, activities, to_come, self.limits,
+            sharded={current.name for current, found in expansions
+                     if isinstance(found, shards.ShardPlan)})
         self._check_budget(budget.ATTEMPT_EVENTS * sum(to_come.values())
-                           + self.state.open_activities + self.state.open_unstarted, rounds)
+                           + self._events_of_what_is_open(), rounds)
         for current, found in expansions:
-            if found is not None:
+            if isinstance(found, shards.ShardPlan):
+                self._consider_shards(current, found)
+            elif found is not None:
                 self._consider_todo(current, found, self.context)
         if all(found is not None and found.complete for _, found in expansions):
             self.room.close(make.complete_workflow())
 
-    def _attempts_to_come(self, current: Activity, found: Expansion | None) -> int:
+    def _attempts_to_come(self, current: Activity,
+                          found: Expansion | shards.ShardPlan | None) -> int:
         """The fewest attempts an activity still needs: one per instance to do, but for those
-        out of retries (they fail the workflow, with their own reason). One not yet expanded
-        counts one instance, or none if its generators could yield none."""
+        out of retries (they fail the workflow, with their own reason); or the children still
+        to start, when it is sharded. One not yet expanded counts one instance, or none if its
+        generators could yield none."""
         if found is None:
             return 0 if current.generators else 1
+        if isinstance(found, shards.ShardPlan):
+            return found.to_come(self.state)
         history_of = self.state.instances.__getitem__
         return found.fresh_count + sum(
             1 for i in found.tried() if history_of(found.ids[i]).failures <= current.retry)
 
-    def _expand(self, current: Activity, context: dict, suffix: str | None = None) -> Expansion:
+    def _events_of_what_is_open(self) -> int:
+        """The events still to come of the open activities and children, at least."""
+        state = self.state
+        return (state.open_activities + state.open_unstarted + state.open_children
+                + state.unstarted_children)
+
+    def _expand(self, current: Activity, context: dict, suffix: str | None = None,
+                window: tuple[int, int] | None = None) -> Expansion:
         try:
-            return self.expansions.expand(current, context, self.state, suffix)
+            return self.expansions.expand(current, context, self.state, suffix, window)
         except Exception as error:
             self.report.error = error
             raise _Fatal(f"a generator of {current.name} raised {describe_error(error)}",
                          traceback.format_exc()) from error
+
+    # Shards: a sharded activity's children, in the parent; a child's slice, in the child.
+
+    def _plan(self, current: Activity) -> Expansion | shards.ShardPlan:
+        """The activity's instances, run here or in shards."""
+        found = self._expand(current, self.context)
+        try:
+            option = budget.shard_option(self.flow, current)
+        except ValueError as error:
+            raise _Fatal(str(error)) from error
+        cap = budget.open_cap(self.flow, current, self.limits)
+        size = budget.shard_size(current, option, found.count, cap, self.limits)
+        if size is None:
+            return found
+        child = budget.activity_budget(current, min(size, found.count), cap)
+        if budget.WORKFLOW_EVENTS + child.fewest > self.limits.history_events:
+            raise _Fatal(f"shard={size} on {current.name}: a child of {child.instances:,} "
+                         f"instances needs at least {budget.WORKFLOW_EVENTS + child.fewest:,} "
+                         f"events, over SWF's {self.limits.history_events:,}-event limit: "
+                         "give a smaller shard, or shard='auto'")
+        return shards.ShardPlan(current, found, size, self.state)
+
+    def _consider_shards(self, current: Activity, plan: shards.ShardPlan) -> None:
+        """Start the shards that are to start, in order, while the decision has room."""
+        carried = None
+        short_name = current.name.removeprefix(f"{getattr(self.flow, 'name', '')}_")
+        for shard, (kind, reason, details) in plan.standings(self.state):
+            if kind == shards.FATAL:
+                raise _Fatal(reason or shard.describe(), details)
+            if kind == shards.WAITING:
+                self.waiting_on_refusal = True
+            if kind != shards.READY or not self.room.has_room_for_child():
+                continue
+            if not self.execution:
+                raise _Fatal(f"{current.name} runs in shards, whose child workflow ids follow "
+                             "from the execution's: decide() needs the execution")
+            if carried is None:
+                carried = shards.carried_context(self.context, current, plan.expansion)
+            payload = shards.child_input(carried, shard, self.execution)
+            if len(payload) > self.limits.data:
+                raise _Fatal(f"the input of {shard.describe()} is {len(payload):,} characters, "
+                             f"over SWF's {self.limits.data:,}: the context it carries (the keys "
+                             "its generators and tasks read) is too large; keep large data "
+                             "out of the context (a reference, such as an S3 key)")
+            workflow_id = shards.child_workflow_id(self.execution["workflowId"], short_name,
+                                                   shard.number, self.limits.identifier)
+            self.room.start_child(shards.start_decision(self.state, self.flow, workflow_id,
+                                                        shard, payload))
+
+    def _shard_child(self, shard: shards.Shard) -> None:
+        """This execution is a shard: run its slice of the activity, then complete with the
+        instances' results."""
+        current = next((found for found in find_workflow_activities(self.flow)
+                        if found.name == shard.activity), None)
+        if current is None:
+            raise _Fatal(f"this execution is {shard.describe()}, an activity the flow does "
+                         "not have")
+        found = self._expand(current, self.context, window=(shard.start, shard.stop))
+        if found.total != shard.instances:
+            raise _Fatal(f"the generators of {current.name} now give {found.total:,} instances, "
+                         f"not the {shard.instances:,} the parent cut into shards: they must "
+                         "give the same instances while a workflow runs")
+        to_come = self._attempts_to_come(current, found)
+        rounds = budget.remaining_rounds(self.flow, [current], {current.name: to_come},
+                                         self.limits)
+        self._check_budget(budget.ATTEMPT_EVENTS * to_come + self._events_of_what_is_open(),
+                           rounds)
+        self._consider_todo(current, found, self.context)
+        if found.complete:
+            result = json.dumps(shards.child_result(found, self.state))
+            if len(result) > self.limits.data:
+                raise _Fatal(f"the results of {shard.describe()} are {len(result):,} characters "
+                             f"together, over SWF's {self.limits.data:,} for a child's result: "
+                             "return less from the tasks (a reference, such as an S3 key)")
+            self.room.close(make.complete_workflow(result))
 
     def _consider_todo(self, current: Activity, found: Expansion, context: dict) -> None:
         """Consider the instances to do, in generator order: those never scheduled while the
@@ -350,6 +487,9 @@ class _Pass:
         instances for `input` over the context, once `requires` (states) have completed;
         their state, and their merged result once they all completed."""
         ensure_requirements(requires)
+        if activity.shard is not None:
+            raise _Fatal(f"{activity.name} has shard=, which the flow's own decider runs; a "
+                         "custom decider schedules its instances in the workflow itself")
         context = {**self.context, **(input or {})}
         found = self._expand(activity, context, str(schedule_id))
         self._consider_todo(activity, found, context)
@@ -436,15 +576,22 @@ class _Pass:
             raise self._over_budget(needed)
 
     def _over_budget(self, needed: int) -> _Fatal:
-        return _Fatal(f"history budget exceeded: {self.state.events_used:,} events used and at "
-                      f"least {needed:,} more needed to finish, over SWF's "
-                      f"{self.limits.history_events:,}-event limit")
+        reason = (f"history budget exceeded: {self.state.events_used:,} events used and at "
+                  f"least {needed:,} more needed to finish, over SWF's "
+                  f"{self.limits.history_events:,}-event limit")
+        advice = None if self.shard is not None else budget.sharding_advice(
+            self.flow, self._input(), limits=self.limits)
+        return _Fatal(f"{reason}: {advice}" if advice else reason)
 
     def _warn_about_budget(self) -> None:
-        plan = budget.estimate(self.flow, self.state.input if isinstance(
-            self.state.input, dict) else None, limits=self.limits)
-        if plan.most > self.limits.history_events:
-            self.report.warnings.append(f"history budget: {plan.verdict}")
+        plan = budget.estimate(self.flow, self._input(), limits=self.limits)
+        if max(plan.most, plan.child_most) > self.limits.history_events:
+            advice = budget.sharding_advice(self.flow, self._input(), limits=self.limits)
+            self.report.warnings.append(f"history budget: {plan.verdict}"
+                                        + (f"; {advice}" if advice else ""))
+
+    def _input(self) -> dict | None:
+        return self.state.input if isinstance(self.state.input, dict) else None
 
     def _ask_to_wake(self) -> None:
         """Timers that bring the next decision task when no activity would: at once when
@@ -457,6 +604,11 @@ class _Pass:
                 timer.startswith(BACKOFF_TIMER_PREFIX) for timer in self.state.open_timers):
             self.room.start_timer(make.start_timer(
                 f"{BACKOFF_TIMER_PREFIX}{started}", REFUSAL_BACKOFF_SECONDS), wake_up=True)
+
+
+def _cancel_size(child: ChildRun) -> int:
+    """The bytes of the decision that asks an open child to cancel, and its comma."""
+    return len(json.dumps(shards.cancel_decision(child))) + 1
 
 
 def _pending_refusal(history: InstanceHistory) -> tuple[int, str] | None:

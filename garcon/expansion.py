@@ -13,7 +13,9 @@ instance and a look at each instance's history: thousands of times over a run. S
   the history touched since (`HistoryState.touched`), not by looking at every instance again.
 
 The decider worker keeps one `Expansions` per execution, beside the fold of its history; a
-decision made without one expands every activity afresh, with the same result.
+decision made without one expands every activity afresh, with the same result. A shard's child
+expands its activity whole and keeps a window of it (`window`): the same ids, in the same
+places, as the parent that cut the shards.
 """
 from __future__ import annotations
 
@@ -33,11 +35,17 @@ class Expansion:
     """An activity's instances for one context, and where each of them stands."""
 
     __slots__ = ("_fresh", "_fresh_order", "_fresh_start", "_index", "_seen", "_status",
-                 "_tried", "done", "ids", "values")
+                 "_tried", "done", "ids", "reads", "total", "values")
 
-    def __init__(self, values: list[dict], ids: list[str]):
+    def __init__(self, values: list[dict], ids: list[str], reads: dict[str, Any] | None = None,
+                 total: int | None = None):
         self.values = values
         self.ids = ids
+        self.reads = reads
+        """The context values the generators read (a missing key maps to a marker), or None
+        when they looked at the whole context (or were not watched)."""
+        self.total = len(ids) if total is None else total
+        """How many instances the activity has: more than `ids` holds in a window of them."""
         self.done = 0
         self._status: list[int] = []
         self._tried: set[int] = set()
@@ -203,19 +211,21 @@ class Expansions:
         return sum(remembered.expansion.count for remembered in self._memory.values())
 
     def expand(self, activity: Activity, context: dict, state: HistoryState,
-               suffix: str | None = None) -> Expansion:
-        """The activity's instances, up to date with `state`. Raises whatever the activity's
-        generators raise."""
-        key = (activity.name, suffix)
+               suffix: str | None = None, window: tuple[int, int] | None = None) -> Expansion:
+        """The activity's instances (those from `window[0]` to before `window[1]`, if given),
+        up to date with `state`. Raises whatever the activity's generators raise."""
+        key = (activity.name, suffix, window)
         known = self._memory.get(key) if self._remember else None
         if known is not None and known.still_valid(context):
             return known.expansion.refresh(state)
-        if not self._remember:
-            return Expansion(*activity.expand(context, suffix)).refresh(state)
         reads, (values, ids) = expand_noting_reads(activity, context, suffix)
-        expansion = Expansion(values, ids)
-        self._memory[key] = _Remembered(reads, None if reads is not None else dict(context),
-                                        expansion)
+        total = len(ids)
+        if window is not None:
+            values, ids = values[window[0]:window[1]], ids[window[0]:window[1]]
+        expansion = Expansion(values, ids, reads, total)
+        if self._remember:
+            self._memory[key] = _Remembered(reads, None if reads is not None else dict(context),
+                                            expansion)
         return expansion.refresh(state)
 
 

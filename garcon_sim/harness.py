@@ -37,7 +37,7 @@ from freezegun import freeze_time
 
 from garcon.activity import Activity
 from garcon.decisions import shorten
-from garcon.history import HistoryState
+from garcon.history import HistoryState, InstanceHistory
 from garcon.log import worker_logger
 from garcon.worker import ActivityExecution, ActivityWorker, DeciderWorker, register_flow
 from garcon.worker.deciding import RunMemory
@@ -66,7 +66,9 @@ CLOSE_STATUSES = ("COMPLETED", "FAILED", "CANCELED", "TERMINATED", "TIMED_OUT",
 
 @dataclass
 class RunResult:
-    """How a simulated run ended, and its history."""
+    """How a simulated run ended, and its history (and those of its children: a sharded
+    activity's instances run in child executions, which `instances`, `attempts`, `outcomes`
+    and `summary` see through)."""
 
     status: str
     """SWF's close status (COMPLETED, FAILED, CANCELED, TERMINATED, TIMED_OUT,
@@ -78,6 +80,9 @@ class RunResult:
     run_id: str
     seed: int
     sim: Simulator = field(repr=False)
+    children: list[RunResult] = field(default_factory=list, repr=False)
+    """The child executions it started, in the order they started (a shard started again
+    is a new run), each with its own history and children."""
     _fold: HistoryState = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -99,9 +104,38 @@ class RunResult:
             return timedelta(0)
         return self.events[-1]["eventTimestamp"] - self.events[0]["eventTimestamp"]
 
+    def executions(self) -> list[RunResult]:
+        """This run, then its children and theirs, depth first, in the order they started."""
+        return [self, *(execution for child in self.children
+                        for execution in child.executions())]
+
     def instances(self, activity: str, match: Mapping[str, Any] | None = None) -> list[str]:
         """The ids of the activity's instances that were scheduled with an input holding
-        `match`, in the order they were first scheduled."""
+        `match`, in the order they were first scheduled (in this run, then in its children)."""
+        return [*self._histories(activity, match)]
+
+    def attempts(self, activity: str, match: Mapping[str, Any] | None = None) -> int:
+        """How many times the matching instances were scheduled, all together."""
+        return sum(len(history.attempts) for histories in
+                   self._histories(activity, match).values() for history in histories)
+
+    def outcomes(self, activity: str, match: Mapping[str, Any] | None = None
+                 ) -> dict[str, list[str]]:
+        """Per matching instance, how each attempt ended ("completed", "failed", "timed out",
+        "canceled"), or "open"; across the runs of its shard when one was started again."""
+        return {activity_id: [attempt.outcome or "open" for history in histories
+                              for attempt in history.attempts]
+                for activity_id, histories in self._histories(activity, match).items()}
+
+    def _histories(self, activity: str, match: Mapping[str, Any] | None
+                   ) -> dict[str, list[InstanceHistory]]:
+        found: dict[str, list[InstanceHistory]] = {}
+        for execution in self.executions():
+            for activity_id in execution._scheduled(activity, match):
+                found.setdefault(activity_id, []).append(execution._fold.instances[activity_id])
+        return found
+
+    def _scheduled(self, activity: str, match: Mapping[str, Any] | None) -> list[str]:
         found: dict[str, None] = {}
         for event in self.events:
             if event["eventType"] == "ActivityTaskScheduled":
@@ -112,61 +146,61 @@ class RunResult:
                     found[attributes["activityId"]] = None
         return [*found]
 
-    def attempts(self, activity: str, match: Mapping[str, Any] | None = None) -> int:
-        """How many times the matching instances were scheduled, all together."""
-        return sum(len(self._fold.instances[i].attempts) for i in self.instances(activity, match))
-
-    def outcomes(self, activity: str, match: Mapping[str, Any] | None = None
-                 ) -> dict[str, list[str]]:
-        """Per matching instance, how each attempt ended ("completed", "failed", "timed out",
-        "canceled"), or "open"."""
-        return {activity_id: [attempt.outcome or "open"
-                              for attempt in self._fold.instances[activity_id].attempts]
-                for activity_id in self.instances(activity, match)}
-
     def to_json(self) -> str:
-        """The history as `aws swf get-workflow-execution-history` prints it."""
-        return dump_history(self.events)
+        """The history as `aws swf get-workflow-execution-history` prints it; with children,
+        theirs too, under "children" (see `garcon_sim.history_io.dump_history`)."""
+        return dump_history(self.events, [(child.workflow_id, child.run_id, child.events)
+                                          for child in self.executions()[1:]])
 
     def summary(self) -> dict[str, dict[str, int]]:
-        """Per activity type: instances, attempts, failures, timeouts, cancellations."""
+        """Per activity type: instances, attempts, failures, timeouts, cancellations, all
+        executions together (an instance counts once, whatever runs its shard took)."""
         rows: dict[str, dict[str, int]] = {}
-        for instance in self._fold.instances.values():
-            row = rows.setdefault(instance.activity_name, dict.fromkeys(
-                ("instances", "attempts", "failures", "timeouts", "canceled"), 0))
-            row["instances"] += 1
-            row["attempts"] += len(instance.attempts)
-            for attempt in instance.attempts:
-                key = {"failed": "failures", "timed out": "timeouts",
-                       "canceled": "canceled"}.get(attempt.outcome or "")
-                if key:
-                    row[key] += 1
+        seen: set[str] = set()
+        for execution in self.executions():
+            for instance in execution._fold.instances.values():
+                row = rows.setdefault(instance.activity_name, dict.fromkeys(
+                    ("instances", "attempts", "failures", "timeouts", "canceled"), 0))
+                if instance.activity_id not in seen:
+                    seen.add(instance.activity_id)
+                    row["instances"] += 1
+                row["attempts"] += len(instance.attempts)
+                for attempt in instance.attempts:
+                    key = {"failed": "failures", "timed out": "timeouts",
+                           "canceled": "canceled"}.get(attempt.outcome or "")
+                    if key:
+                        row[key] += 1
         return rows
 
 
 class Progress:
-    """A look at a run under way, for a progress display: read when wanted, it counts then."""
+    """A look at a run under way, for a progress display: read when wanted, it counts then.
+    `memories` are what the decider keeps of the run and of its children (their folds)."""
 
-    def __init__(self, memory: RunMemory):
+    def __init__(self, memory: RunMemory, children: Iterable[RunMemory] = ()):
         self._memory = memory
+        self._all = [memory, *children]
 
     @property
     def events(self) -> int:
+        """Events in the run's own history."""
         return self._memory.state.events_used
 
     @property
     def instances_done(self) -> int:
-        return sum(1 for i in self._memory.state.instances.values() if i.completed)
+        return sum(1 for memory in self._all for i in memory.state.instances.values()
+                   if i.completed)
 
     @property
     def instances_known(self) -> int:
         """The instances of the activities expanded so far (later ones are not known yet)."""
         return max(self._memory.expansions.known_instances(),
-                   len(self._memory.state.instances))
+                   sum(len(memory.state.instances) for memory in self._all))
 
     @property
     def attempts(self) -> int:
-        return sum(len(i.attempts) for i in self._memory.state.instances.values())
+        return sum(len(i.attempts) for memory in self._all
+                   for i in memory.state.instances.values())
 
 
 def run_flow(flow: Any, *, input: dict | None = None, seed: int = 0,
@@ -280,6 +314,8 @@ class _Run:
                                logger=self.logger, on_exception=self.decider.on_exception,
                                actor=self.decider, backoff=Backoff(rng=self.backoff_rng))
         self.decider_idle = True
+        self.started_children = False
+        """Whether the decider started a child execution (a shard)."""
         self.decision: tuple[dict, int] | None = None
         """The decision task in hand and the instant the decider took it."""
         self.pools = [self._pool(activity) for activity in self.worker.activities]
@@ -315,11 +351,13 @@ class _Run:
             input=json.dumps(self.input if self.input is not None else {}))["runId"]
 
     def _drive(self) -> str | None:
-        """Run until the execution closes (None) or nothing can happen (why it is stuck):
-        nothing due but the execution's own timeout, with nothing open to wait for."""
+        """Run until the execution and its children close (None) or nothing can happen (why
+        it is stuck): nothing due but the executions' own timeouts, with nothing open in them
+        to wait for."""
         while True:
             self._dispatch()
-            if not self.sim.is_open(self.flow.domain, self.workflow_id, self.run_id):
+            if not self.sim.is_open(self.flow.domain, self.workflow_id, self.run_id) and not (
+                    self._open_children()):
                 return None
             due = self._next_due()
             if due is None:
@@ -330,10 +368,30 @@ class _Run:
         own = [due for due in (self.agenda.next_due(), self.beats.next_due()) if due is not None]
         deadline = self.sim.next_deadline()
         if deadline is not None:
-            if not own and not any(self._describe()["openCounts"].values()):
+            if not own and not self._anything_open():
                 return None
             own.append(to_millis(deadline))
         return min(own, default=None)
+
+    def _anything_open(self) -> bool:
+        """Whether the execution or one of its open children has an activity, a timer or a
+        decision task open (a child alone is nothing to wait for: its own work is)."""
+        executions = [(self.workflow_id, self.run_id), *self._open_children()]
+        return any(count for workflow_id, run_id in executions
+                   for key, count in self._describe(workflow_id, run_id)["openCounts"].items()
+                   if key != "openChildWorkflowExecutions")
+
+    def _open_children(self) -> list[tuple[str, str]]:
+        """The children (and theirs) still open, as (workflowId, runId)."""
+        if not self.started_children:
+            return []
+        return [child for child in self._children_of(self.workflow_id, self.run_id)
+                if self.sim.is_open(self.flow.domain, *child)]
+
+    def _children_of(self, workflow_id: str, run_id: str) -> list[tuple[str, str]]:
+        """The executions an execution started as children, and theirs, depth first."""
+        return [found for child in _started(self._events(workflow_id, run_id))
+                for found in (child, *self._children_of(*child))]
 
     def _run_until(self, target: int) -> None:
         """Move the clock to `target`, doing on the way, each at its instant, what falls due:
@@ -403,9 +461,13 @@ class _Run:
         """Poll for a decision task and keep it `decision_seconds`; or answer the one kept."""
         if self.decision is not None:
             (task, _), self.decision = self.decision, None
+            decisions = self.decider.answer(task).decisions
             lists = {decision["scheduleActivityTaskDecisionAttributes"]["taskList"]["name"]
-                     for decision in self.decider.answer(task).decisions
+                     for decision in decisions
                      if decision["decisionType"] == "ScheduleActivityTask"}
+            self.started_children = self.started_children or any(
+                decision["decisionType"] == "StartChildWorkflowExecution"
+                for decision in decisions)
             for pool in self.pools:
                 pool.may_have_tasks = pool.may_have_tasks or pool.activity.task_list in lists
             self._report_progress()
@@ -432,9 +494,12 @@ class _Run:
         self.decider_idle = True
 
     def _report_progress(self) -> None:
+        if self.progress is None:
+            return
         memory = self.decider.memory(self.run_id)
-        if self.progress is not None and memory is not None:
-            self.progress(Progress(memory))
+        if memory is not None:
+            self.progress(Progress(memory, (kept for kept in self.decider.memories()
+                                            if kept is not memory)))
 
     # The activity workers.
 
@@ -529,10 +594,10 @@ class _Run:
 
     # What the run comes to.
 
-    def _describe(self) -> dict:
+    def _describe(self, workflow_id: str | None = None, run_id: str | None = None) -> dict:
         return self.swf.describe_workflow_execution(
-            domain=self.flow.domain,
-            execution={"workflowId": self.workflow_id, "runId": self.run_id})
+            domain=self.flow.domain, execution={"workflowId": workflow_id or self.workflow_id,
+                                                "runId": run_id or self.run_id})
 
     def _what_is_open(self, counts: dict[str, int]) -> str:
         state = HistoryState.fold(self._events())
@@ -544,25 +609,30 @@ class _Run:
                  f"{counts['openDecisionTasks']} decision task(s)"]
         return "nothing can run and nothing is due: " + ", ".join(parts)
 
-    def _events(self) -> list[dict]:
+    def _events(self, workflow_id: str | None = None, run_id: str | None = None) -> list[dict]:
         events: list[dict] = []
         token = None
         while True:
             page = self.swf.get_workflow_execution_history(
                 domain=self.flow.domain,
-                execution={"workflowId": self.workflow_id, "runId": self.run_id},
+                execution={"workflowId": workflow_id or self.workflow_id,
+                           "runId": run_id or self.run_id},
                 **({"nextPageToken": token} if token else {}))
             events.extend(page["events"])
             token = page.get("nextPageToken")
             if not token:
                 return events
 
-    def _result(self, stuck: str | None) -> RunResult:
-        events = self._events()
-        info = self._describe()["executionInfo"]
+    def _result(self, stuck: str | None, workflow_id: str | None = None,
+                run_id: str | None = None) -> RunResult:
+        """How the execution (or one of its children) ended, with its children's results."""
+        workflow_id, run_id = workflow_id or self.workflow_id, run_id or self.run_id
+        events = self._events(workflow_id, run_id)
+        info = self._describe(workflow_id, run_id)["executionInfo"]
         status = "STUCK" if stuck else info.get("closeStatus", "STUCK")
+        children = [self._result(None, *child) for child in _started(events)]
         return RunResult(status, stuck or _close_reason(events[-1]), events, self.flow.name,
-                         self.workflow_id, self.run_id, self.seed, self.sim)
+                         workflow_id, run_id, self.seed, self.sim, children)
 
 
 class _AttemptFaults:
@@ -573,8 +643,10 @@ class _AttemptFaults:
         self.run = run
         self.needed = any(not isinstance(fault, Throttle) for fault in run.faults)
         self._attempts: dict[str, int] = {}
-        self._latest: dict[str, int] = {}
-        self._faults: dict[int, Fail | TimeOut | Crash | None] = {}
+        """Per activity id, its attempts so far (in every execution: a shard's runs)."""
+        self._latest: dict[str, tuple[str, str, int]] = {}
+        """Per activity id, its latest attempt: (workflowId, runId, scheduledEventId)."""
+        self._faults: dict[tuple[str, str, int], Fail | TimeOut | Crash | None] = {}
 
     def held(self, view: ActivityTaskView) -> bool:
         fault = self._decide(view)
@@ -589,12 +661,14 @@ class _AttemptFaults:
     def fault_of(self, activity_id: str) -> Fail | TimeOut | Crash | None:
         if not self.needed:
             return None
-        return self._faults.get(self._latest.get(activity_id, 0))
+        latest = self._latest.get(activity_id)
+        return None if latest is None else self._faults.get(latest)
 
     def timeouts_of(self, activity_id: str) -> dict[str, float | None]:
         """The timeouts and the schedule time of the activity's latest attempt."""
-        scheduled = self._latest[activity_id]
-        event = next(e for e in self.run._events() if e["eventId"] == scheduled)
+        workflow_id, run_id, scheduled = self._latest[activity_id]
+        event = next(e for e in self.run._events(workflow_id, run_id)
+                     if e["eventId"] == scheduled)
         attributes = event["activityTaskScheduledEventAttributes"]
         timeouts: dict[str, Any] = {key: _seconds(attributes.get(key)) for key in (
             "scheduleToStartTimeout", "scheduleToCloseTimeout", "startToCloseTimeout",
@@ -604,7 +678,7 @@ class _AttemptFaults:
         return timeouts
 
     def _decide(self, view: ActivityTaskView) -> Fail | TimeOut | Crash | None:
-        scheduled = view.scheduledEventId
+        scheduled = (view.workflowId, view.runId, view.scheduledEventId)
         if scheduled not in self._faults:
             attempt = self._attempts.get(view.activityId, 0) + 1
             self._attempts[view.activityId] = attempt
@@ -645,6 +719,13 @@ def _millis(seconds: float) -> int:
 
 def _seconds(value: str | None) -> float | None:
     return None if value in (None, "NONE") else float(value)
+
+
+def _started(events: list[dict]) -> list[tuple[str, str]]:
+    """The children a history started, as (workflowId, runId), in the order they started."""
+    return [(child["workflowId"], child["runId"]) for child in (
+        event["childWorkflowExecutionStartedEventAttributes"]["workflowExecution"]
+        for event in events if event["eventType"] == "ChildWorkflowExecutionStarted")]
 
 
 def _close_reason(event: dict) -> str | None:

@@ -12,6 +12,10 @@ details of a FailWorkflowExecution are explanations, not behaviour: when they di
 the instance, its attempts and its last outcome, garcon's did not), it is a note, not a
 difference.
 
+A run with children (a sharded activity's) replays as a whole (`replay_executions`): the parent
+and each child, each against the same flow, each with its own execution (a child's from its
+parent's ChildWorkflowExecutionStarted).
+
 Replay also watches the flow's generators. The first time one can run, it runs twice on the
 same context: different instances mean randomness or an unordered source (a set). Then, at up to
 `CHECKPOINTS` decision tasks spread over the history, it compares what each generator read from
@@ -32,11 +36,12 @@ from garcon.decider import decide_with_report
 from garcon.expansion import Expansions, expand_noting_reads
 from garcon.history import HistoryState
 from garcon.limits import SWF_LIMITS, SWFLimits
+from garcon.shards import INPUT_KEY
 
 from .decisions import decision_attributes_key
 from .events import Event, attributes
 from .harness import UNFROZEN
-from .history_io import load_history
+from .history_io import RecordedExecution, family, load_executions, load_history
 from .recorded import decision_events, recorded_decision, refused
 
 CHECKPOINTS = 64
@@ -102,17 +107,69 @@ def replay(history: Any, flow: Any, *, execution: dict | None = None,
     return _Replay(flow, events, execution, limits).run()
 
 
+@dataclass
+class RunReplay:
+    """The replay of a run and of its children: one ReplayResult per execution."""
+
+    results: list[tuple[RecordedExecution, ReplayResult]]
+
+    @property
+    def ok(self) -> bool:
+        """The run's decisions compared and matching, and every child's that had any."""
+        run = self.results[0][1]
+        return run.ok and all(result.ok for _, result in self.results[1:]
+                              if result.decision_tasks or result.unstable)
+
+    def report(self) -> str:
+        if len(self.results) == 1:
+            return self.results[0][1].report()
+        lines = []
+        for index, (execution, result) in enumerate(self.results):
+            ids = execution.workflow_execution or {}
+            what = "run" if index == 0 else f"child {ids.get('workflowId')}"
+            lines.append(f"{what} (run {ids.get('runId', '?')}): {result.report()}")
+        return "\n".join(lines)
+
+    __str__ = report
+
+
+def replay_executions(*sources: Any, flow: Any, execution: dict | None = None,
+                      limits: SWFLimits = SWF_LIMITS) -> RunReplay:
+    """`replay` a run and its children: the histories in `sources` (files `garcon-sim run
+    --out` wrote, with the children beside the run, or one history per execution, the run's
+    first; see `history_io.load_executions`). `execution` is the run's, by default read from
+    the histories."""
+    executions = family(load_executions(*sources))
+    run = executions[0]
+    run_execution = execution or recorded_execution(run.events) or (
+        run.workflow_execution and {"domain": getattr(flow, "domain", None),
+                                    **run.workflow_execution})
+    domain = (run_execution or {}).get("domain") or getattr(flow, "domain", None)
+    results = [(run, _Replay(flow, run.events, run_execution, limits).run())]
+    for child in executions[1:]:
+        ids = {"domain": domain, **child.workflow_execution}
+        results.append((child, _Replay(flow, child.events, ids, limits).run()))
+    return RunReplay(results)
+
+
 def recorded_execution(events: list[Event]) -> dict | None:
-    """The execution named in the recorded activity inputs (garcon writes it there), if any."""
+    """The execution named in the recorded activity inputs (garcon writes it there), or in the
+    inputs of the shards it started, if any."""
     for event in events:
-        if event["eventType"] != "ActivityTaskScheduled":
+        if event["eventType"] not in ("ActivityTaskScheduled",
+                                      "StartChildWorkflowExecutionInitiated"):
             continue
         try:
             payload = json.loads(attributes(event).get("input") or "{}")
         except ValueError:
             continue
-        if isinstance(payload, dict) and all(
-                f"execution.{key}" in payload for key in ("domain", "workflow_id", "run_id")):
+        if not isinstance(payload, dict):
+            continue
+        parent = payload.get(INPUT_KEY, {}).get("parent") if isinstance(
+            payload.get(INPUT_KEY), dict) else None
+        if isinstance(parent, dict) and {"domain", "workflowId", "runId"} <= parent.keys():
+            return {key: parent[key] for key in ("domain", "workflowId", "runId")}
+        if all(f"execution.{key}" in payload for key in ("domain", "workflow_id", "run_id")):
             return {"domain": payload["execution.domain"],
                     "workflowId": payload["execution.workflow_id"],
                     "runId": payload["execution.run_id"]}
