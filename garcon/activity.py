@@ -122,13 +122,19 @@ class Activity(GarconLogger):
         """The generator values and the id of each instance. Values that give an id already
         given (yielded twice, or 1 and '1', which the id writes alike) are that same instance:
         the first one stands."""
+        return self.expand_counted(context, suffix)[:2]
+
+    def expand_counted(self, context: dict, suffix: str | None = None
+                       ) -> tuple[list[dict], list[str], bool]:
+        """`expand`, and whether the generators gave no instance twice (then the ids of some
+        of the values are those of `instance_ids` on them alone)."""
         values = self.instance_values(context)
         ids = instance_ids(self.name, values, suffix)
         if len(set(ids)) == len(ids):
-            return values, ids
+            return values, ids, True
         first = {activity_id: i for i, activity_id in reversed([*enumerate(ids)])}
         keep = sorted(first.values())
-        return [values[i] for i in keep], [ids[i] for i in keep]
+        return [values[i] for i in keep], [ids[i] for i in keep], False
 
     def instance_values(self, context: dict) -> list[dict]:
         """The generator values of each instance: one dict per combination of the values the

@@ -358,9 +358,9 @@ class _Pass:
                 + state.unstarted_children)
 
     def _expand(self, current: Activity, context: dict, suffix: str | None = None,
-                window: tuple[int, int] | None = None) -> Expansion:
+                window: tuple[int, int] | None = None, unique: bool = False) -> Expansion:
         try:
-            return self.expansions.expand(current, context, self.state, suffix, window)
+            return self.expansions.expand(current, context, self.state, suffix, window, unique)
         except Exception as error:
             self.report.error = error
             raise _Fatal(f"a generator of {current.name} raised {describe_error(error)}",
@@ -422,11 +422,13 @@ class _Pass:
         if current is None:
             raise _Fatal(f"this execution is {shard.describe()}, an activity the flow does "
                          "not have")
-        found = self._expand(current, self.context, window=(shard.start, shard.stop))
-        if found.total != shard.instances:
-            raise _Fatal(f"the generators of {current.name} now give {found.total:,} instances, "
-                         f"not the {shard.instances:,} the parent cut into shards: they must "
-                         "give the same instances while a workflow runs")
+        found = self._expand(current, self.context, window=(shard.start, shard.stop),
+                             unique=shard.unique)
+        if found.total != shard.instances or found.unique != shard.unique:
+            raise _Fatal(f"the generators of {current.name} now give {found.total:,} "
+                         f"{'' if found.unique else 'and repeated '}instances, not the "
+                         f"{shard.instances:,} the parent cut into shards: they must give the "
+                         "same instances while a workflow runs")
         to_come = self._attempts_to_come(current, found)
         rounds = budget.remaining_rounds(self.flow, [current], {current.name: to_come},
                                          self.limits)

@@ -94,6 +94,9 @@ class Shard:
     stop: int
     instances: int
     """How many instances the activity has in all."""
+    unique: bool = True
+    """Whether the generators gave no instance twice (then a child works out the ids of its
+    slice alone)."""
 
     def describe(self) -> str:
         return (f"shard {self.number} of {self.shards} of {self.activity} (instances "
@@ -103,7 +106,7 @@ class Shard:
         """The shard as a child's input holds it, with the parent's execution."""
         return {"activity": self.activity, "number": self.number, "shards": self.shards,
                 "start": self.start, "stop": self.stop, "instances": self.instances,
-                "parent": dict(parent)}
+                "unique": self.unique, "parent": dict(parent)}
 
     @classmethod
     def of_input(cls, value: Any) -> Shard | None:
@@ -114,10 +117,11 @@ class Shard:
         marker = value[INPUT_KEY]
         fields = ("activity", "number", "shards", "start", "stop", "instances")
         if not (isinstance(marker, dict) and type(marker.get("activity")) is str
-                and all(type(marker.get(key)) is int for key in fields[1:])):
+                and all(type(marker.get(key)) is int for key in fields[1:])
+                and type(marker.get("unique")) is bool):
             raise ShardError(f"the input's {INPUT_KEY} is not a shard garcon wrote: "
                              f"{json.dumps(marker)[:100]}")
-        shard = cls(*(marker[key] for key in fields))
+        shard = cls(*(marker[key] for key in fields), marker["unique"])
         if not (1 <= shard.number <= shard.shards
                 and 0 <= shard.start < shard.stop <= shard.instances):
             raise ShardError(f"the input's {INPUT_KEY} is not a shard garcon wrote: "
@@ -125,11 +129,11 @@ class Shard:
         return shard
 
 
-def cut(activity_name: str, instances: int, size: int) -> list[Shard]:
+def cut(activity_name: str, instances: int, size: int, unique: bool = True) -> list[Shard]:
     """The shards of `instances` instances, `size` at most in each, in generator order."""
     count = -(-instances // size)
-    return [Shard(activity_name, number, count, start, min(start + size, instances), instances)
-            for number, start in enumerate(range(0, instances, size), 1)]
+    return [Shard(activity_name, number, count, start, min(start + size, instances), instances,
+                  unique) for number, start in enumerate(range(0, instances, size), 1)]
 
 
 def child_workflow_id(parent_workflow_id: str, activity_short_name: str, number: int,
@@ -254,7 +258,7 @@ class ShardPlan:
                  state: HistoryState):
         self.activity = activity
         self.expansion = expansion
-        self.shards = cut(activity.name, expansion.count, size)
+        self.shards = cut(activity.name, expansion.count, size, expansion.unique)
         self.histories = [state.shards.get((activity.name, shard.number))
                           for shard in self.shards]
 

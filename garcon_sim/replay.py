@@ -280,7 +280,7 @@ class _GeneratorWatch:
                 continue
             earlier = self.previous.get(activity.name)
             try:
-                reads, (values, _) = expand_noting_reads(activity, context)
+                reads, (values, _, _) = expand_noting_reads(activity, context)
                 again = values if earlier else expand_noting_reads(activity, context)[1][0]
             except Exception:
                 continue  # not expandable yet: it reads results still to come
