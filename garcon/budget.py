@@ -241,8 +241,8 @@ class BudgetEstimate:
     def verdict(self) -> str:
         verdict = self._parent_verdict()
         if self.children:
-            verdict += (f"; {self.children:,} child execution(s) of at most "
-                        f"{self.child_fewest:,} to {self.child_most:,} events each")
+            verdict += (f"; {self.children:,} child execution{'s' if self.children > 1 else ''}"
+                        f", each of {self.child_fewest:,} to {self.child_most:,} events")
             if self.child_fewest > self.limit:
                 verdict += f", over SWF's {self.limit:,}-event limit: use a smaller shard"
         return verdict

@@ -305,13 +305,18 @@ class _Pass:
 
     def _activities(self) -> None:
         activities = find_workflow_activities(self.flow)
+        try:
+            options = {current.name: budget.shard_option(self.flow, current)
+                       for current in activities}
+        except ValueError as error:
+            raise _Fatal(str(error)) from error
         expanded: dict[str, Expansion | shards.ShardPlan | None] = {}
 
         def expansion(current: Activity) -> Expansion | shards.ShardPlan | None:
             if current.name not in expanded:
                 expanded[current.name] = None  # requirements that loop back are never met
                 if all(is_complete(required) for required in current.requires):
-                    expanded[current.name] = self._plan(current)
+                    expanded[current.name] = self._plan(current, options[current.name])
             return expanded[current.name]
 
         def is_complete(current: Activity) -> bool:
@@ -368,13 +373,10 @@ class _Pass:
 
     # Shards: a sharded activity's children, in the parent; a child's slice, in the child.
 
-    def _plan(self, current: Activity) -> Expansion | shards.ShardPlan:
-        """The activity's instances, run here or in shards."""
+    def _plan(self, current: Activity, option: int | str | None
+              ) -> Expansion | shards.ShardPlan:
+        """The activity's instances, run here or in shards (`option`: its `shard`)."""
         found = self._expand(current, self.context)
-        try:
-            option = budget.shard_option(self.flow, current)
-        except ValueError as error:
-            raise _Fatal(str(error)) from error
         cap = budget.open_cap(self.flow, current, self.limits)
         size = budget.shard_size(current, option, found.count, cap, self.limits)
         if size is None:
@@ -405,7 +407,7 @@ class _Pass:
                 carried = shards.carried_context(self.context, current, plan.expansion)
             payload = shards.child_input(carried, shard, self.execution)
             if len(payload) > self.limits.data:
-                raise _Fatal(f"the input of {shard.describe()} is {len(payload):,} characters, "
+                raise _Fatal(f"the input of {shard.describe()}, is {len(payload):,} characters, "
                              f"over SWF's {self.limits.data:,}: the context it carries (the keys "
                              "its generators and tasks read) is too large; keep large data "
                              "out of the context (a reference, such as an S3 key)")
@@ -438,9 +440,9 @@ class _Pass:
         if found.complete:
             result = json.dumps(shards.child_result(found, self.state))
             if len(result) > self.limits.data:
-                raise _Fatal(f"the results of {shard.describe()} are {len(result):,} characters "
-                             f"together, over SWF's {self.limits.data:,} for a child's result: "
-                             "return less from the tasks (a reference, such as an S3 key)")
+                raise _Fatal(f"this shard's results are {len(result):,} characters together, "
+                             f"over SWF's {self.limits.data:,} for a child's result: return "
+                             "less from the tasks (a reference, such as an S3 key)")
             self.room.close(make.complete_workflow(result))
 
     def _consider_todo(self, current: Activity, found: Expansion, context: dict) -> None:

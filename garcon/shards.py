@@ -99,8 +99,8 @@ class Shard:
     slice alone)."""
 
     def describe(self) -> str:
-        return (f"shard {self.number} of {self.shards} of {self.activity} (instances "
-                f"{self.start + 1:,} to {self.stop:,} of {self.instances:,})")
+        return (f"shard {self.number} of {self.shards} of {self.activity}, instances "
+                f"{self.start + 1:,} to {self.stop:,} of {self.instances:,}")
 
     def marker(self, parent: Mapping[str, Any]) -> dict:
         """The shard as a child's input holds it, with the parent's execution."""
@@ -227,7 +227,9 @@ def standing(history: ShardHistory | None, shard: Shard, state: HistoryState
     if refusal is not None and (last is None or refusal[0] > last.initiated_event_id):
         event_id, cause = refusal
         if cause not in RETRYABLE_REFUSALS:
-            return FATAL, f"SWF refused to start {shard.describe()}: {cause}", None
+            hint = (" (the decider needs IAM's swf:StartChildWorkflowExecution)"
+                    if cause == "OPERATION_NOT_PERMITTED" else "")
+            return FATAL, f"SWF refused to start {shard.describe()}: {cause}{hint}", None
         return (WAITING if event_id > state.last_wakeup_event_id else READY), None, None
     if last is None:
         return READY, None, None
