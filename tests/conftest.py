@@ -4,12 +4,12 @@ import types
 
 import pytest
 
-from conftest import SHARED
+from conftest import DATA
 
 
 def seed_example_source() -> str:
     """The example flow of the seed document, exactly as written there."""
-    text = (SHARED / "seed-generators.md").read_text()
+    text = (DATA / "seed-generators.md").read_text()
     start = text.index("from garcon import activity")
     end = text.index("Note:\nGenerators attribute")
     return text[start:end]

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SHARED
+from conftest import DATA
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_FLOW = str(ROOT / "examples" / "country_flow.py")
 COFFEE = str(ROOT / "examples" / "coffee_shop.py") + ":flow"
-SWF_HISTORIES = sorted(path for path in (SHARED / "swf-histories").glob("*.json")
+SWF_HISTORIES = sorted(path for path in (DATA / "swf-histories").glob("*.json")
                        if "history" in json.loads(path.read_text()))
-GARCON_HISTORIES = SHARED / "garcon-histories"
+GARCON_HISTORIES = DATA / "garcon-histories"
 
 
 def garcon_sim(*args, stdin=None, cwd=None):
@@ -138,7 +138,7 @@ def test_reenact_reproduces_every_recorded_swf_history(path):
 
 
 def test_reenact_finds_a_departure_with_exit_1(tmp_path):
-    recorded = json.loads((SHARED / "swf-histories" / "timer_and_cancel.json").read_text())
+    recorded = json.loads((DATA / "swf-histories" / "timer_and_cancel.json").read_text())
     events = recorded["history"]["events"]
     timer = next(e for e in events if e["eventType"] == "TimerFired")
     timer["eventType"] = "TimerCanceled"

@@ -7,13 +7,13 @@ from datetime import datetime, timezone
 
 import pytest
 
-from conftest import SHARED
+from conftest import DATA
 from garcon import activity, runner
 from garcon_sim import replay, run_flow
 from garcon_sim.replay import recorded_execution
 from tests.flows import fan_out
 
-GARCON_HISTORIES = SHARED / "garcon-histories"
+GARCON_HISTORIES = DATA / "garcon-histories"
 
 
 def garcon_flows():

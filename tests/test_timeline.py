@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from conftest import SHARED
+from conftest import DATA
 from garcon_sim import faults, load_history
 from garcon_sim.events import make_event
 from garcon_sim.harness import run_flow
@@ -37,7 +37,7 @@ def has_history(path: Path) -> bool:
 
 
 RECORDED = [path for folder in ("swf-histories", "garcon-histories")
-            for path in sorted((SHARED / folder).glob("*.json")) if has_history(path)]
+            for path in sorted((DATA / folder).glob("*.json")) if has_history(path)]
 """Every recorded history (some recordings hold API calls only)."""
 
 
@@ -251,12 +251,12 @@ def test_every_recorded_history_renders(path: Path) -> None:
 
 
 def test_recorded_timers_and_child_workflow() -> None:
-    timers = rows_of(build_timeline(load_history(SHARED / "swf-histories" /
+    timers = rows_of(build_timeline(load_history(DATA / "swf-histories" /
                                                  "timer_and_cancel.json")))
     assert [(s.begin, s.end, s.outcome) for s in timers["timer 1"]] == [(753, 2754, "fired")]
     assert [s.outcome for s in timers["timer 2"]] == ["canceled"]
     assert [s.outcome for s in timers["_simpleflow_wake_up_timer"]] == ["fired"]
-    children = rows_of(build_timeline(load_history(SHARED / "swf-histories" /
+    children = rows_of(build_timeline(load_history(DATA / "swf-histories" /
                                                    "child_workflow.json")))
     [[child]] = children.values()
     assert (child.begin, child.started, child.end, child.outcome) == (647, 741, 3758, "completed")
