@@ -16,7 +16,7 @@ from __future__ import annotations
 from garcon.limits import SWF_LIMITS, SWFLimits
 
 from . import faults
-from .harness import Progress, RunResult, run_flow
+from .harness import Progress, RunResult, UnknownNameError, run_flow
 from .history_io import HistoryFormatError, dump_history, load_history
 from .reenact import Difference, ReenactResult, reenact
 from .replay import ReplayDifference, ReplayResult, replay
@@ -34,6 +34,7 @@ __all__ = [
     "RunResult",
     "SWFLimits",
     "Simulator",
+    "UnknownNameError",
     "dump_history",
     "faults",
     "load_history",

@@ -7,14 +7,17 @@ do not fail.
 """
 import json
 import os
+import queue
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import boto3
+import moto.swf.models as moto_swf
 import pytest
 from moto.server import ThreadedMotoServer
 
@@ -31,11 +34,16 @@ def free_port():
 
 @pytest.fixture(scope="module")
 def endpoint():
+    # moto answers an empty poll after a real second (SWF holds it up to 60 s); a shorter wait
+    # keeps the workers' polls cheap while the tests take seconds, not tens of them.
+    idle = pytest.MonkeyPatch()
+    idle.setattr(moto_swf, "sleep", lambda seconds: time.sleep(min(seconds, 0.05)))
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     yield f"http://127.0.0.1:{port}"
     server.stop()
+    idle.undo()
 
 
 @pytest.fixture
@@ -146,18 +154,38 @@ def busy_worker(endpoint, swf, tmp_path, workflow_id):
     return process, release, run_id
 
 
+def lines_until(process, text, timeout=30.0):
+    """The process's output lines up to the first holding `text` (read by a thread, so that a
+    worker that never writes it fails the test instead of hanging it)."""
+    lines: queue.Queue = queue.Queue()
+
+    def forward():
+        for line in process.stdout:
+            lines.put(line)
+
+    threading.Thread(target=forward, daemon=True).start()
+    seen = []
+    while not seen or text not in seen[-1]:
+        try:
+            seen.append(lines.get(timeout=timeout))
+        except queue.Empty:
+            raise AssertionError(f"no {text!r} in {''.join(seen)!r}") from None
+    return seen
+
+
 def test_sigterm_finishes_the_task_in_hand_and_a_second_signal_exits_at_once(
         endpoint, swf, tmp_path):
     process, _, run_id = busy_worker(endpoint, swf, tmp_path, "block-1")  # never released
     try:
         process.send_signal(signal.SIGTERM)
-        with pytest.raises(subprocess.TimeoutExpired):
-            process.wait(timeout=2)  # still busy: the task in hand is being finished
-        code, output = stop(process, signal.SIGTERM, timeout=10)
+        lines_until(process, "SIGTERM received, finishing the tasks in hand")
+        # The task in hand never ends: only the second signal can stop the worker.
+        process.send_signal(signal.SIGTERM)
+        code = process.wait(timeout=10)
     finally:
         if process.poll() is None:
             process.kill()
-    assert code == 128 + signal.SIGTERM, output
+    assert code == 128 + signal.SIGTERM
     assert "ActivityTaskCompleted" not in [
         e["eventType"] for e in history(swf, "it", "block-1", run_id)]
 
