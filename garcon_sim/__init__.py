@@ -19,7 +19,7 @@ from . import faults
 from .harness import Progress, RunResult, UnknownNameError, run_flow
 from .history_io import HistoryFormatError, dump_history, load_history
 from .reenact import Difference, ReenactResult, reenact
-from .replay import ReplayDifference, ReplayResult, replay
+from .replay import ReplayDifference, ReplayResult, WrongFlowError, replay
 from .simulator import ActivityTaskView, Simulator
 
 __all__ = [
@@ -35,6 +35,7 @@ __all__ = [
     "SWFLimits",
     "Simulator",
     "UnknownNameError",
+    "WrongFlowError",
     "dump_history",
     "faults",
     "load_history",

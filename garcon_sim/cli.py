@@ -29,7 +29,7 @@ from .faults import FaultError
 from .harness import Progress, RunResult, run_flow
 from .history_io import HistoryFormatError, load_history
 from .reenact import reenact
-from .replay import replay
+from .replay import WrongFlowError, replay
 
 PROG = "garcon-sim"
 
@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
                         format=f"{PROG}: %(levelname)s %(name)s: %(message)s")
     try:
         return args.command(args)
-    except (UsageError, FlowError, HistoryFormatError, FaultError) as error:
+    except (UsageError, FlowError, HistoryFormatError, FaultError, WrongFlowError) as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return 2
     except OSError as error:

@@ -1,6 +1,10 @@
 """The `garcon-sim` command, run as a process on real files."""
+import contextlib
 import gzip
 import json
+import os
+import pty
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -45,6 +49,51 @@ def test_run_completes_and_prints_a_table_per_activity(tmp_path):
     assert events[-1]["eventType"] == "WorkflowExecutionCompleted"
 
 
+def on_a_terminal(*args):
+    """Run the command with standard output and error on one pseudo-terminal, as a person at a
+    terminal would; the lines they would see at the end, and what was written."""
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen([sys.executable, "-m", "garcon_sim.cli", *map(str, args)],
+                               stdout=terminal, stderr=terminal, cwd=ROOT)
+    os.close(terminal)
+    written = b""
+    with contextlib.suppress(OSError):  # EIO once the process has closed the terminal
+        while chunk := os.read(controller, 65536):
+            written += chunk
+    os.close(controller)
+    assert process.wait(timeout=120) == 0, written
+    return screen(written.decode()), written.decode()
+
+
+def screen(written):
+    """The lines a terminal shows for `written`: a carriage return goes back to the start of the
+    line, ESC [ K erases it from there."""
+    lines, line, column = [], [], 0
+    for part in re.split(r"(\r|\n|\x1b\[K)", written):
+        if part == "\n":
+            lines.append("".join(line))
+            line, column = [], 0
+        elif part == "\r":
+            column = 0
+        elif part == "\x1b[K":
+            del line[column:]
+        else:
+            line[column:column + len(part)] = part
+            column += len(part)
+    return lines + (["".join(line)] if line else [])
+
+
+def test_on_a_terminal_the_progress_line_steps_aside_for_what_tasks_print(tmp_path):
+    seen, written = on_a_terminal("run", SEED_FLOW, "--out", tmp_path / "run.json")
+    assert "instances done" in written  # the progress line was drawn
+    assert not any("instances done" in line for line in seen)  # and is gone at the end
+    prints = seen[:seen.index("COMPLETED")]
+    assert prints[0] == "activity_1" and prints[-1] == "end of flow"
+    assert all(re.fullmatch(r"activity_2_country_id_\d has (succeeded|failed)", line)
+               for line in prints[1:-1]), prints
+    assert seen[-1] == f"history written to {tmp_path / 'run.json'}"
+
+
 def test_run_json_is_machine_readable_and_exit_1_when_not_completed():
     done = garcon_sim("run", SEED_FLOW, "--json", "--fail", "activity_2:4")
     assert done.returncode == 1
@@ -85,6 +134,9 @@ def test_run_takes_input_from_a_file(tmp_path):
     (["run", SEED_FLOW, "--input", "@missing.json"], ["cannot read the input file"]),
     (["run", SEED_FLOW, "--fail", "activity_2:zero"], ["TIMES is a number"]),
     (["run", SEED_FLOW, "--fail-rate", "2"], ["between 0 and 1"]),
+    (["run", SEED_FLOW, "--fail", "nosuch:2"], [
+        "fail('nosuch'): the flow country_flow has no activity 'nosuch' (its activities: "
+        "activity_1, activity_2, activity_3)"]),
     (["budget", COFFEE], ["custom decider"]),
 ])
 def test_user_errors_are_one_line_and_exit_2(args, fragments):
@@ -120,6 +172,13 @@ def test_replay_reports_a_changed_flow_with_exit_1(tmp_path):
     assert done.returncode == 1
     assert "difference(s)" in done.stdout
     assert "- decision task completed at event" in done.stdout
+
+
+def test_replay_of_another_workflow_types_history_is_one_line():
+    one_line_error(garcon_sim("replay", GARCON_HISTORIES / "days_by_countries-2.json",
+                              "--flow", SEED_FLOW),
+                   "the history is of workflow type 'days_by_countries' (version 1.0), not "
+                   "the flow's 'country_flow' (version 1.0)")
 
 
 def test_replay_reads_standard_input_and_gzip(tmp_path):
@@ -201,6 +260,8 @@ def test_run_draws_its_timeline_and_a_bad_history_is_one_line(tmp_path):
     done = garcon_sim("run", SEED_FLOW, "--timeline", tmp_path / "run.html", "--json")
     assert done.returncode == 0
     assert "country_flow_activity_2" in (tmp_path / "run.html").read_text()
+    assert f"timeline written to {tmp_path / 'run.html'}" in done.stderr.splitlines()
+    assert json.loads(done.stdout)["status"] == "COMPLETED"
     (tmp_path / "bad.json").write_text('{"events": [{"eventId": 1}]}')
     one_line_error(garcon_sim("timeline", tmp_path / "bad.json", "-o", tmp_path / "x.html"),
                    "bad.json")

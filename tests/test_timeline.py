@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from conftest import DATA
+from garcon import activity
 from garcon_sim import faults, load_history
 from garcon_sim.events import make_event
 from garcon_sim.harness import run_flow
@@ -20,6 +21,7 @@ from garcon_sim.timeline import (
     Span,
     Timeline,
     build_timeline,
+    instance_label,
     render_timeline,
     short_label,
     write_timeline,
@@ -214,6 +216,42 @@ def test_long_payloads_are_cut_and_say_so() -> None:
 def test_long_row_labels_keep_both_ends(key: str, prefix: str, label: str) -> None:
     assert short_label(key, prefix) == label
     assert len(label) <= 28
+
+
+def labels(timeline: Timeline) -> dict[str, dict[str, str]]:
+    return {group.name: {row.key: row.label for row in group.rows} for group in timeline.groups}
+
+
+def test_instances_are_labelled_by_their_generator_values_and_the_page_keeps_the_ids() -> None:
+    run = run_flow(fan_out(3))
+    shown = labels(build_timeline(run.events))
+    assert shown["flow_work"] == {run.instances("work", {"generator.n": n})[0]: f"n={n}"
+                                  for n in range(3)}
+    assert shown["flow_setup"] == {"flow_setup-1": "flow_setup-1"}
+    data = page_data(render_timeline(run.events))
+    [work] = [rows for name, _, rows in data["groups"] if name == "flow_work"]
+    assert [(data["s"][key], data["s"][label]) for key, label, _, _ in work] == [
+        *shown["flow_work"].items()]
+
+
+def test_two_generators_label_by_both_and_custom_decider_ids_stay() -> None:
+    days = labels(build_timeline(load_history(
+        DATA / "garcon-histories" / "days_by_countries-2.json")))["days_by_countries_fetch"]
+    assert len(set(days.values())) == 12
+    assert "country=jp day=2026-01-02" in days.values()
+    shop = labels(build_timeline(load_history(DATA / "garcon-histories" / "coffee_shop-3.json")))
+    assert shop["coffee_shop_pay"] == {"coffee_shop_pay-1-pay": "coffee_shop_pay-1-pay"}
+
+
+def test_a_label_needs_the_id_to_prove_it() -> None:
+    [activity_id] = activity.instance_ids("f_a", [{"day": 3, "country": "fr"}])
+    whole_context = {"day": 3, "country": "fr", "input": 1, "execution.run_id": "r"}
+    assert instance_label(activity_id, "f_a", whole_context) is None
+    assert instance_label(activity_id, "f_a", whole_context, varying=["day", "country"]) == (
+        "country=fr day=3")
+    assert instance_label(f"{activity_id}-schedule", "f_a", {"day": 3, "country": "fr"}) == (
+        "country=fr day=3")
+    assert instance_label("f_a-elsewhere", "f_a", {"day": 3, "country": "fr"}) is None
 
 
 def test_a_simulated_run_with_a_failure_and_a_timeout() -> None:
