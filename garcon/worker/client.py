@@ -6,6 +6,13 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import (
+    BotoCoreError,
+    NoCredentialsError,
+    NoRegionError,
+    PartialCredentialsError,
+    ProfileNotFound,
+)
 
 from garcon.activity import find_workflow_activities
 from garcon.limits import SWF_LIMITS
@@ -27,6 +34,20 @@ def make_client(region: str | None = None, endpoint_url: str | None = None,
     `connections` HTTP connections (one per polling thread: a long poll holds one for 60 s)."""
     config = CLIENT_CONFIG.merge(Config(max_pool_connections=connections))
     return boto3.client("swf", region_name=region, endpoint_url=endpoint_url, config=config)
+
+
+def setup_error(error: BotoCoreError) -> str:
+    """botocore's error in one line; for a missing region, credentials or profile, with the
+    ways to give them."""
+    if isinstance(error, NoRegionError):
+        return ("no AWS region: give --region, set AWS_DEFAULT_REGION, or use a profile with "
+                "a region (AWS_PROFILE, ~/.aws/config)")
+    if isinstance(error, NoCredentialsError | PartialCredentialsError):
+        return (f"{error}: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, use a profile "
+                "(AWS_PROFILE, ~/.aws/credentials), or run where an IAM role gives them")
+    if isinstance(error, ProfileNotFound):
+        return f"{error}: profiles are in ~/.aws/config and ~/.aws/credentials"
+    return str(error)
 
 
 def flow_client(flow: Any, region: str | None = None, endpoint_url: str | None = None,
