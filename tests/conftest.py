@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import socket
+import time
 import types
+from collections.abc import Iterator
 
 import pytest
 
@@ -21,3 +24,23 @@ def seed_flow() -> types.ModuleType:
     module = types.ModuleType("seed_country_flow")
     exec(compile(seed_example_source(), "seed-generators.md", "exec"), module.__dict__)
     return module
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    """moto's SWF server, on 127.0.0.1 for the tests' session: its endpoint URL."""
+    import moto.swf.models as moto_swf
+    from moto.server import ThreadedMotoServer
+
+    # moto answers an empty poll after a real second (SWF holds it up to 60 s); a shorter wait
+    # keeps the workers' polls cheap while the tests take seconds, not tens of them.
+    idle = pytest.MonkeyPatch()
+    idle.setattr(moto_swf, "sleep", lambda seconds: time.sleep(min(seconds, 0.05)))
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+    idle.undo()

@@ -9,7 +9,6 @@ import json
 import os
 import queue
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -17,45 +16,23 @@ import time
 from pathlib import Path
 
 import boto3
-import moto.swf.models as moto_swf
 import pytest
-from moto.server import ThreadedMotoServer
 
 ROOT = Path(__file__).resolve().parents[1]
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
                "AWS_DEFAULT_REGION": "us-east-1"}
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def endpoint():
-    # moto answers an empty poll after a real second (SWF holds it up to 60 s); a shorter wait
-    # keeps the workers' polls cheap while the tests take seconds, not tens of them.
-    idle = pytest.MonkeyPatch()
-    idle.setattr(moto_swf, "sleep", lambda seconds: time.sleep(min(seconds, 0.05)))
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    yield f"http://127.0.0.1:{port}"
-    server.stop()
-    idle.undo()
-
-
 @pytest.fixture
-def swf(endpoint, monkeypatch):
+def swf(moto_endpoint, monkeypatch):
     for key, value in CREDENTIALS.items():
         monkeypatch.setenv(key, value)
-    return boto3.client("swf", endpoint_url=endpoint)
+    return boto3.client("swf", endpoint_url=moto_endpoint)
 
 
-def worker(endpoint, flow, *extra, env=None):
+def worker(moto_endpoint, flow, *extra, env=None):
     return subprocess.Popen(
-        [sys.executable, "-m", "garcon.worker", flow, "--endpoint-url", endpoint,
+        [sys.executable, "-m", "garcon.worker", flow, "--endpoint-url", moto_endpoint,
          "--region", "us-east-1", "--identity", "it-worker", *extra],
         cwd=ROOT, env={**os.environ, **CREDENTIALS, **(env or {})},
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -95,8 +72,8 @@ def stop(process, signum=signal.SIGTERM, timeout=30):
 
 
 def test_the_worker_runs_a_custom_decider_flow_to_completion_and_stops_on_sigterm(
-        endpoint, swf):
-    process = worker(endpoint, "examples/coffee_shop.py:flow")
+        moto_endpoint, swf):
+    process = worker(moto_endpoint, "examples/coffee_shop.py:flow")
     try:
         wait_until(lambda: registered(swf, "dev", "coffee_shop"), what="registration")
         run_id = swf.start_workflow_execution(
@@ -127,18 +104,18 @@ def test_the_worker_runs_a_custom_decider_flow_to_completion_and_stops_on_sigter
     assert f"coffee-1 {run_id}: 1 x CompleteWorkflowExecution" in output
 
 
-def test_a_bad_flow_is_one_line_and_exit_2(endpoint):
-    process = worker(endpoint, "examples/no_such_flow.py")
+def test_a_bad_flow_is_one_line_and_exit_2(moto_endpoint):
+    process = worker(moto_endpoint, "examples/no_such_flow.py")
     output, _ = process.communicate(timeout=30)
     assert process.returncode == 2
     assert output.strip() == (
         "python -m garcon.worker: error: no such flow file: examples/no_such_flow.py")
 
 
-def busy_worker(endpoint, swf, tmp_path, workflow_id):
+def busy_worker(moto_endpoint, swf, tmp_path, workflow_id):
     """A worker process busy with the blocking flow's task, which waits for `release`."""
     release = tmp_path / "release"
-    process = worker(endpoint, "tests/blocking_flow.py",
+    process = worker(moto_endpoint, "tests/blocking_flow.py",
                      env={"BLOCKING_FLOW_RELEASE": str(release)})
     try:
         wait_until(lambda: registered(swf, "it", "blocking"), what="registration")
@@ -174,8 +151,8 @@ def lines_until(process, text, timeout=30.0):
 
 
 def test_sigterm_finishes_the_task_in_hand_and_a_second_signal_exits_at_once(
-        endpoint, swf, tmp_path):
-    process, _, run_id = busy_worker(endpoint, swf, tmp_path, "block-1")  # never released
+        moto_endpoint, swf, tmp_path):
+    process, _, run_id = busy_worker(moto_endpoint, swf, tmp_path, "block-1")  # never released
     try:
         process.send_signal(signal.SIGTERM)
         lines_until(process, "SIGTERM received, finishing the tasks in hand")
@@ -191,8 +168,8 @@ def test_sigterm_finishes_the_task_in_hand_and_a_second_signal_exits_at_once(
 
 
 def test_sigterm_while_busy_lets_the_attempt_finish_answer_and_exit_0(
-        endpoint, swf, tmp_path):
-    process, release, run_id = busy_worker(endpoint, swf, tmp_path, "block-2")
+        moto_endpoint, swf, tmp_path):
+    process, release, run_id = busy_worker(moto_endpoint, swf, tmp_path, "block-2")
     try:
         process.send_signal(signal.SIGTERM)
         release.touch()
@@ -207,8 +184,8 @@ def test_sigterm_while_busy_lets_the_attempt_finish_answer_and_exit_0(
         "released": True}
 
 
-def test_an_unknown_activity_is_one_line_and_exit_2(endpoint):
-    process = worker(endpoint, "examples/country_flow.py", "--activities", "activity_9")
+def test_an_unknown_activity_is_one_line_and_exit_2(moto_endpoint):
+    process = worker(moto_endpoint, "examples/country_flow.py", "--activities", "activity_9")
     output, _ = process.communicate(timeout=30)
     assert process.returncode == 2
     assert output.strip() == (
