@@ -6,22 +6,35 @@ returns a factory; `create(name=..., run=runner.Sync(...), requires=[...], retry
 generators=[...])` returns an `Activity`. An activity with generators has one instance per
 combination of the values its generators yield (their cartesian product), each scheduled and
 retried on its own; an activity without generators has a single instance.
+
+garcon 1.1.1's worker side is here too, as it was: `Activity(client)` with `hydrate()`,
+`run()`, `poll_for_activity()` and `execute_activity()`, `ActivityExecution`, `ActivityState`
+and its `ACTIVITY_*` states, `worker_runner`. They hand the work to the one activity worker
+(`garcon.worker.activities`) and the one decider (`garcon.decider`), imported when first
+used: this module stays free of I/O.
 """
 from __future__ import annotations
 
+import difflib
 import itertools
+import warnings
 from collections import ChainMap
-from collections.abc import Callable, Iterable, Mapping
-from hashlib import sha1
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
+from garcon import GarconWarning, utils
 from garcon import runner as runner_module
 from garcon.limits import SWF_LIMITS, invalid_identifier
+from garcon.log import EXECUTION_KEYS, GarconLogger
 
 DEFAULT_SCHEDULE_TO_START = 600
 
-EXECUTION_KEYS = ("execution.domain", "execution.workflow_id", "execution.run_id")
-"""Context keys naming the execution; every activity input carries them."""
+ACTIVITY_STANDBY = 0
+ACTIVITY_SCHEDULED = 1
+ACTIVITY_COMPLETED = 2
+ACTIVITY_FAILED = 3
+"""garcon's states of an attempt, in `ActivityState.states`. Timeouts and cancellations count
+as failed attempts here (garcon did not see them)."""
 
 Generator = Callable[[dict], Iterable[Mapping[str, Any]]]
 
@@ -31,48 +44,75 @@ class ActivityInstanceNotReadyException(Exception):
     it ends that decision pass quietly."""
 
 
-class Activity:
+class Activity(GarconLogger):
     """One step of a flow: an SWF activity type and how to run and schedule it.
 
     `name` is the SWF activity type name and task list, `<workflow name>_<activity name>`.
     Beyond garcon: `max_open` caps how many instances are open at once; `retry_delay`
     (seconds, multiplied by `retry_backoff` at each further retry) waits before a retry;
     `schedule_to_close` (seconds) bounds an attempt from its scheduling to its end, below the
-    schedule-to-start plus start-to-close that garcon sets.
+    schedule-to-start plus start-to-close that garcon sets. `Activity(client)` alone, then
+    `hydrate()`, is garcon's way to make one.
     """
 
-    def __init__(self, *, name: str, domain: str, version: str, runner: runner_module.BaseRunner,
+    external = False
+    _worker: Any = None
+    """The worker of `run()` and `poll_for_activity()` without one: made on first use."""
+
+    def __init__(self, client: Any = None, *, name: str | None = None,
+                 domain: str | None = None, version: str = "1.0",
+                 runner: runner_module.BaseRunner | None = None,
                  requires: Iterable[Activity] = (), retry: int = 0,
                  generators: Iterable[Generator] = (),
                  schedule_to_start: int = DEFAULT_SCHEDULE_TO_START,
-                 on_exception: Callable | None = None, client: Any = None,
-                 external: bool = False, max_open: int | None = None,
+                 on_exception: Callable | None = None, max_open: int | None = None,
                  retry_delay: float = 0, retry_backoff: float = 1.0,
                  schedule_to_close: int | None = None):
+        self.client = client
         self.name = self.task_list = name
         self.domain = domain
         self.version = version
+        """The version given to `create`; the wire carries the flow's (see GARCON_COMPAT)."""
         self.runner = runner
         self.requires = [*requires]
         self.retry = retry
         self.generators = [*generators]
         self.schedule_to_start_timeout = schedule_to_start
         self.on_exception = on_exception
-        self.client = client
-        self.external = external
         self.max_open = max_open
         self.retry_delay = retry_delay
         self.retry_backoff = retry_backoff
         self.schedule_to_close = schedule_to_close
+        self.pool_size = 0
+        """How many instances the last `instances()` gave (garcon's)."""
 
     def __repr__(self) -> str:
         return f"<Activity {self.name}>"
 
+    def hydrate(self, data: Mapping[str, Any]) -> None:
+        """garcon's way to set an activity up: what is not set yet comes from `data` (`name`,
+        `domain`, `requires`, `retry`, `task_list`, `on_exception`, `run` or `tasks`,
+        `generators`); `version` and `schedule_to_start` there win."""
+        self.name = self.name or data.get("name")
+        self.task_list = self.task_list or data.get("task_list") or self.name
+        self.domain = self.domain or data.get("domain")
+        self.version = data.get("version") or self.version
+        self.requires = self.requires or [*(data.get("requires") or ())]
+        self.retry = self.retry or data.get("retry") or 0
+        self.generators = self.generators or [*(data.get("generators") or ())]
+        self.on_exception = self.on_exception or data.get("on_exception")
+        self.schedule_to_start_timeout = (data.get("schedule_to_start")
+                                          or self.schedule_to_start_timeout)
+        self.runner = self.runner or data.get("run") or data.get("tasks")
+
     def instances(self, context: dict, suffix: str | None = None) -> list[ActivityInstance]:
         """Every instance of the activity for this context, in generator order; a custom
         decider's schedule id is the `suffix` of their ids."""
-        return [ActivityInstance(self, local_context, activity_id)
-                for local_context, activity_id in zip(*self.expand(context, suffix), strict=True)]
+        values, ids = self.expand(context, suffix)
+        self.pool_size = len(ids)
+        return [ActivityInstance(self, local_context, context, id=activity_id,
+                                 pool_size=len(ids))
+                for local_context, activity_id in zip(values, ids, strict=True)]
 
     def expand(self, context: dict, suffix: str | None = None) -> tuple[list[dict], list[str]]:
         """The generator values and the id of each instance. Values that give an id already
@@ -102,36 +142,119 @@ class Activity:
             return 0
         return round(self.retry_delay * self.retry_backoff ** (failures - 1))
 
+    # garcon's worker side: one activity polled on its own (see garcon.worker.activities).
+
+    def run(self, identity: str | None = None, worker: Any = None) -> bool:
+        """Poll the task list once, run the task that came and answer it. Errors are logged,
+        handed to `on_exception` and waited out. Always True (see `worker_runner`).
+        `worker`: the ActivityWorker whose client to poll with, else one of the activity's
+        own on its client."""
+        return (worker or self._own_worker()).run_once(self, identity)
+
+    def poll_for_activity(self, identity: str | None = None) -> Any:
+        """One poll of the task list (tried again while SWF throttles), as an
+        ActivityExecution whose `activity_id` is None when no task came."""
+        return self._own_worker().poll_execution(self, identity)
+
+    def execute_activity(self, activity: Any) -> dict:
+        """Run the tasks for an ActivityExecution; their merged result."""
+        if self.runner is None:
+            raise runner_module.RunnerMissing(_no_runner(self.name))
+        return self.runner.execute(activity, activity.context)
+
+    def _own_worker(self) -> Any:
+        if self._worker is None:
+            from garcon.worker.activities import ActivityWorker
+
+            self._worker = ActivityWorker.serving(self)
+        return self._worker
+
+
+class ExternalActivity(Activity):
+    """An activity implemented outside Python: garcon schedules it, something else runs it."""
+
+    external = True
+
+    def __init__(self, timeout: int | None = None, heartbeat: int | None = None,
+                 **options: Any):
+        super().__init__(runner=runner_module.External(timeout, heartbeat), **options)
+
+    def run(self, identity: str | None = None, worker: Any = None) -> bool:
+        """Nothing to poll here: False, which ends `worker_runner`."""
+        return False
+
 
 class ActivityInstance:
-    """One instance of an activity: the activity and the values its generators gave it."""
+    """One instance of an activity: the activity, the values its generators gave it, and the
+    execution context it is scheduled in.
 
-    __slots__ = ("activity", "id", "local_context")
+    `ActivityInstance(activity, local_context=None, execution_context=None)` is garcon's form;
+    the id then follows from the local context. `pool_size` is how many instances the activity
+    has (by default, as many as its last `instances()` gave).
+    """
 
-    def __init__(self, activity: Activity, local_context: dict, activity_id: str):
-        self.activity = activity
-        self.local_context = local_context
-        self.id = activity_id
+    __slots__ = ("activity", "execution_context", "id", "local_context", "pool_size")
+
+    def __init__(self, activity_worker: Activity, local_context: dict | None = None,
+                 execution_context: Mapping[str, Any] | None = None, *,
+                 id: str | None = None, pool_size: int | None = None):
+        self.activity = activity_worker
+        self.local_context = local_context or {}
+        self.execution_context = execution_context if execution_context is not None else {}
+        self.id = id if id is not None else (
+            f"{activity_worker.name}-{utils.create_dictionary_key(self.local_context)}"
+            if self.local_context else f"{activity_worker.name}-1")
+        self.pool_size = pool_size
 
     def __repr__(self) -> str:
         return f"<ActivityInstance {self.id}>"
 
-    def context(self, execution_context: Mapping[str, Any]) -> ChainMap:
-        """What the instance's tasks see: the generator values over the execution context."""
-        return ChainMap(self.local_context, execution_context)
+    @property
+    def activity_worker(self) -> Activity:
+        return self.activity
 
-    def input(self, execution_context: Mapping[str, Any]) -> dict:
+    @property
+    def activity_name(self) -> str:
+        return self.activity.name
+
+    @property
+    def retry(self) -> int:
+        return self.activity.retry
+
+    @property
+    def runner(self) -> runner_module.BaseRunner:
+        """The activity's runner; RunnerMissing when it has none."""
+        current = getattr(self.activity, "runner", None)
+        if not current:
+            raise runner_module.RunnerMissing(_no_runner(self.activity.name))
+        return current
+
+    @property
+    def global_context(self) -> dict:
+        return dict(self.context())
+
+    def context(self, execution_context: Mapping[str, Any] | None = None) -> ChainMap:
+        """What the instance's tasks see: the generator values over the execution context."""
+        return ChainMap(self.local_context, self.execution_context
+                        if execution_context is None else execution_context)
+
+    def input(self, execution_context: Mapping[str, Any] | None = None) -> dict:
         """The activity input: only the keys the tasks read (when they all say which) and the
         execution keys; otherwise the whole context of the instance."""
         context = self.context(execution_context)
-        keys = self.activity.runner.sizing(context).requirements
+        keys = self.runner.sizing(context).requirements
         if keys is None:
             return dict(context)
         selected = {key: context[key] for key in keys if context.get(key) is not None}
-        selected.update({key: context[key] for key in EXECUTION_KEYS if key in context})
+        selected.update({key: context.get(key) for key in EXECUTION_KEYS})
         return selected
 
-    def timeouts(self, execution_context: Mapping[str, Any], pool_size: int) -> dict[str, str]:
+    def create_execution_input(self) -> dict:
+        """garcon's name for `input()`."""
+        return self.input()
+
+    def timeouts(self, execution_context: Mapping[str, Any] | None = None,
+                 pool_size: int | None = None) -> dict[str, str]:
         """The four activity timeouts, as SWF strings.
 
         Schedule-to-start assumes one worker takes the instances one after the other, so it
@@ -139,61 +262,93 @@ class ActivityInstance:
         SWF's one-year ceiling. Schedule-to-close is their sum, or the activity's own
         `schedule_to_close` when that is shorter.
         """
-        sizing = self.activity.runner.sizing(self.context(execution_context))
-        start_to_close = sizing.timeout
-        schedule_to_start = min(pool_size * self.activity.schedule_to_start_timeout,
+        heartbeat, schedule_to_start, start_to_close, schedule_to_close = self._seconds(
+            execution_context, pool_size)
+        return {"heartbeatTimeout": str(heartbeat),
+                "scheduleToStartTimeout": str(schedule_to_start),
+                "startToCloseTimeout": str(start_to_close),
+                "scheduleToCloseTimeout": str(schedule_to_close)}
+
+    @property
+    def heartbeat_timeout(self) -> int:
+        return self._seconds()[0]
+
+    @property
+    def schedule_to_start(self) -> int:
+        return self._seconds()[1]
+
+    @property
+    def timeout(self) -> int:
+        """Start-to-close."""
+        return self._seconds()[2]
+
+    @property
+    def schedule_to_close(self) -> int:
+        return self._seconds()[3]
+
+    def _seconds(self, execution_context: Mapping[str, Any] | None = None,
+                 pool_size: int | None = None) -> tuple[int, int, int, int]:
+        sizing = self.runner.sizing(self.context(execution_context))
+        pool = pool_size or self.pool_size or self.activity.pool_size or 1
+        schedule_to_start = min(pool * self.activity.schedule_to_start_timeout,
                                 SWF_LIMITS.longest_timeout_seconds)
-        return {
-            "heartbeatTimeout": str(sizing.heartbeat),
-            "scheduleToStartTimeout": str(schedule_to_start),
-            "startToCloseTimeout": str(start_to_close),
-            "scheduleToCloseTimeout": str(min(
-                schedule_to_start + start_to_close,
-                self.activity.schedule_to_close or schedule_to_start + start_to_close)),
-        }
+        longest = schedule_to_start + sizing.timeout
+        return (sizing.heartbeat, schedule_to_start, sizing.timeout,
+                min(longest, self.activity.schedule_to_close or longest))
 
 
 class ActivityState:
-    """What a custom decider's `schedule()` returns: whether the instances completed, and their
-    merged result."""
+    """Where an activity instance stands, garcon's way: the states of its attempts, in order
+    (ACTIVITY_SCHEDULED, then ACTIVITY_COMPLETED or ACTIVITY_FAILED), and its result once it
+    completed. A custom decider's `schedule()` returns one for all of an activity's instances:
+    `.result` and `.wait()` raise ActivityInstanceNotReadyException until they completed."""
 
-    def __init__(self, activity_name: str, ready: bool, result: dict | None = None):
-        self.activity_name = activity_name
-        self._ready = ready
+    def __init__(self, activity_id: str, states: Iterable[int] = (), result: Any = None):
+        self.activity_id = activity_id
+        self.states = [*states]
         self._result = result
+
+    def __repr__(self) -> str:
+        return f"ActivityState({self.activity_id!r}, states={self.states!r})"
 
     @property
     def ready(self) -> bool:
-        return self._ready
+        return self.get_last_state() == ACTIVITY_COMPLETED
 
     @property
-    def result(self) -> dict:
+    def result(self) -> Any:
         self.wait()
         return self._result
 
     def wait(self) -> None:
-        if not self._ready:
-            raise ActivityInstanceNotReadyException(self.activity_name)
+        if not self.ready:
+            raise ActivityInstanceNotReadyException(self.activity_id)
+
+    def get_last_state(self) -> int | None:
+        return self.states[-1] if self.states else None
+
+    def get_last_result(self) -> Any:
+        """The result if the instance completed, else None (never raises)."""
+        return self._result if self.ready else None
+
+    def add_state(self, state: int) -> None:
+        self.states.append(state)
+
+    def set_result(self, result: Any) -> None:
+        """Set the result, once: an instance that completed has one result."""
+        if self._result:
+            raise ValueError(f"{self.activity_id} has a result already: it does not change")
+        self._result = result
 
 
 def instance_ids(activity_name: str, instances: Iterable[Mapping[str, Any]],
                  suffix: str | None = None) -> list[str]:
     """garcon's activity ids: the name and `1` for an instance without generator values, else
-    the name and the SHA-1 of its values, sorted by key and written `'key':'value';` (so the id
-    depends only on the values, not on their order); a custom decider's schedule id follows."""
+    the name and `utils.create_dictionary_key` of its values (so the id depends only on the
+    values, not on their order); a custom decider's schedule id follows."""
     tail = "" if suffix is None else f"-{suffix}"
-    ids = []
-    for values in instances:
-        if len(values) == 1:  # one generator, the common case: nothing to sort
-            ((key, value),) = values.items()
-            text = f"'{key}':'{value}';"
-        elif values:
-            text = "".join([f"'{key}':'{value}';" for key, value in sorted(values.items())])
-        else:
-            ids.append(f"{activity_name}-1{tail}")
-            continue
-        ids.append(f"{activity_name}-{sha1(text.encode()).hexdigest()}{tail}")
-    return ids
+    key = utils.create_dictionary_key
+    return [f"{activity_name}-{key(values) if values else 1}{tail}" for values in instances]
 
 
 _OPTIONS = frozenset({
@@ -204,7 +359,11 @@ _OPTIONS = frozenset({
 
 def create(*args: Any, **kwargs: Any) -> Callable[..., Activity]:
     """`create(client, domain, workflow_name, version='1.0', on_exception=None)`, or garcon's
-    older `create(domain, workflow_name, ...)` without a client: a factory of activities."""
+    older `create(domain, workflow_name, ...)` without a client: a factory of activities.
+
+    What garcon let through but is likely a mistake is a GarconWarning: an unknown option
+    (ignored, as garcon did), no name, no runner (the activity cannot run or be scheduled).
+    """
     if args and isinstance(args[0], str) and "client" not in kwargs:
         args = (None, *args)
     return _factory(*args, **kwargs)
@@ -217,35 +376,44 @@ def _factory(client: Any = None, domain: str | None = None, workflow_name: str |
         raise TypeError("activity.create needs a domain and a workflow name")
 
     def create_activity(**options: Any) -> Activity:
-        unknown = sorted(set(options) - _OPTIONS)
-        if unknown:
-            raise TypeError(f"unknown activity option(s): {', '.join(unknown)}")
+        name = f"{workflow_name}_{options.get('name')}"
+        for unknown in sorted(set(options) - _OPTIONS):
+            close = difflib.get_close_matches(unknown, _OPTIONS, n=1)
+            _warn(f"activity {name}: unknown option {unknown!r}, ignored"
+                  + (f" (did you mean {close[0]!r}?)" if close else ""))
         if not options.get("name"):
-            raise TypeError("an activity needs a name")
-        name = f"{workflow_name}_{options['name']}"
+            _warn(f"an activity of {workflow_name} has no name: it is called {name}")
         problem = invalid_identifier(name)
         if problem or len(name) > SWF_LIMITS.identifier:
             raise ValueError(f"activity type name {name!r} "
                              f"{problem or f'is over {SWF_LIMITS.identifier} characters'}")
-        external = bool(options.get("external"))
-        if external:
-            runner = runner_module.External(options.get("timeout"), options.get("heartbeat"))
-        else:
-            runner = options.get("run") or options.get("tasks")
-            if runner is None:
-                raise runner_module.RunnerMissing(f"activity {name} needs run= (a runner)")
-        return Activity(
-            name=name, domain=domain, version=version, runner=runner,
+        settings = dict(
+            client=client, name=name, domain=domain, version=version,
             requires=options.get("requires") or (), retry=_at_least(options, "retry", 0, 0),
             generators=options.get("generators") or (),
             schedule_to_start=options.get("schedule_to_start") or DEFAULT_SCHEDULE_TO_START,
-            on_exception=options.get("on_exception") or on_exception, client=client,
-            external=external, max_open=_at_least(options, "max_open", None, 1),
+            on_exception=options.get("on_exception") or on_exception,
+            max_open=_at_least(options, "max_open", None, 1),
             retry_delay=_at_least(options, "retry_delay", 0, 0),
             retry_backoff=_at_least(options, "retry_backoff", 1.0, 1),
             schedule_to_close=_at_least(options, "schedule_to_close", None, 1))
+        if options.get("external"):
+            return ExternalActivity(options.get("timeout"), options.get("heartbeat"), **settings)
+        runner = options.get("run") or options.get("tasks")
+        if runner is None:
+            _warn(_no_runner(name))
+        return Activity(runner=runner, **settings)
 
     return create_activity
+
+
+def _warn(message: str) -> None:
+    # Point at the flow's own line: create_activity, then this.
+    warnings.warn(message, GarconWarning, stacklevel=3)
+
+
+def _no_runner(name: str) -> str:
+    return f"activity {name} has nothing to run: give it run=runner.Sync(...) (or external=True)"
 
 
 def _at_least(options: dict, key: str, default: Any, minimum: float) -> Any:
@@ -275,10 +443,44 @@ def find_workflow_activities(flow: Any) -> list[Activity]:
     return [*found.values()]
 
 
+def find_activities(flow: Any, context: dict) -> list[ActivityInstance]:
+    """Every instance of every activity of the flow for this context, requirements met or
+    not (garcon's)."""
+    return [instance for current in find_workflow_activities(flow)
+            for instance in current.instances(context)]
+
+
+def find_available_activities(flow: Any, history: Mapping, context: dict
+                              ) -> Iterator[ActivityInstance]:
+    """The instances the decider schedules next, given garcon's activity states (`history`,
+    from `event.activity_states_from_events`) and the execution context: a view of
+    `decider.decide`. Raises WorkflowFailure when it would fail the workflow instead."""
+    from garcon.decider import scheduled_instances
+
+    yield from scheduled_instances(flow, history, context)
+
+
+def find_uncomplete_activities(flow: Any, history: Mapping, context: dict
+                               ) -> Iterator[ActivityInstance]:
+    """The instances of `find_activities` that have not completed (garcon's)."""
+    for instance in find_activities(flow, context):
+        state = history.get(instance.activity_name, {}).get(instance.id)
+        if state is None or ACTIVITY_COMPLETED not in state.states:
+            yield instance
+
+
+def worker_runner(activity_worker: Any, stop: Any = None, **options: Any) -> None:
+    """Call `activity_worker.run(**options)` until it returns False or `stop` (an Event) is
+    set: garcon's loop of an activity's worker."""
+    while not (stop is not None and stop.is_set()) and activity_worker.run(**options):
+        pass
+
+
 def __getattr__(name: str) -> Any:
-    # garcon's ActivityWorker lives with the other worker shells; importing it lazily keeps this
-    # module free of I/O.
-    if name == "ActivityWorker":
-        from garcon.worker import ActivityWorker
-        return ActivityWorker
+    # garcon's ActivityWorker and ActivityExecution live with the other worker shells;
+    # importing them lazily keeps this module free of I/O.
+    if name in ("ActivityWorker", "ActivityExecution"):
+        from garcon.worker import activities
+
+        return getattr(activities, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

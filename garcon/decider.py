@@ -43,14 +43,16 @@ import inspect
 import json
 import traceback
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from garcon import budget
+from garcon import budget, event
 from garcon import decisions as make
 from garcon.activity import (
+    ACTIVITY_COMPLETED,
+    ACTIVITY_SCHEDULED,
     Activity,
     ActivityInstance,
     ActivityInstanceNotReadyException,
@@ -60,6 +62,7 @@ from garcon.activity import (
 from garcon.expansion import Expansion, Expansions
 from garcon.history import HistoryState, InstanceHistory
 from garcon.limits import SWF_LIMITS, SWFLimits
+from garcon.runner import RunnerMissing
 
 RETRYABLE_REFUSALS = frozenset({"OPEN_ACTIVITIES_LIMIT_EXCEEDED",
                                 "ACTIVITY_CREATION_RATE_EXCEEDED"})
@@ -210,14 +213,19 @@ class _Pass:
     """One decision pass over a flow and the fold of its history."""
 
     def __init__(self, flow: Any, state: HistoryState, execution: dict | None,
-                 limits: SWFLimits, expansions: Expansions):
+                 limits: SWFLimits, expansions: Expansions, *, version: str | None = None,
+                 context: dict | None = None):
         self.flow = flow
         self.state = state
         self.limits = limits
         self.expansions = expansions
-        self.context = {**state.context, **_execution_keys(flow, execution)}
+        self.version = version or getattr(flow, "version", "1.0")
+        """The activity types' version: the flow's, as garcon's DeciderWorker sends it."""
+        self.context = context if context is not None else {
+            **state.context, **_execution_keys(flow, execution)}
         self.room = _Room(state, limits, getattr(flow, "max_open", None))
         self.report = DecisionReport([])
+        self.schedule_context = ScheduleContext()
         self.waiting_on_refusal = False
 
     def run(self) -> DecisionReport:
@@ -299,8 +307,9 @@ class _Pass:
 
         def consider(i: int) -> None:
             activity_id = found.ids[i]
-            self._consider(current, ActivityInstance(current, found.values[i], activity_id),
-                           history_of(activity_id), found.count, context)
+            self._consider(current, ActivityInstance(
+                current, found.values[i], context, id=activity_id, pool_size=found.count),
+                history_of(activity_id))
 
         tried = found.tried()
         next_tried = 0
@@ -319,40 +328,40 @@ class _Pass:
     def _custom(self, decider: Callable) -> None:
         state = self.state
         self._check_budget(state.open_activities + state.open_unstarted)
-        incomplete = False
-
-        def schedule(schedule_id: Any, activity: Activity, requires: Iterable | None = None,
-                     input: dict | None = None) -> ActivityState:
-            nonlocal incomplete
-            for required in requires or ():
-                required.wait()
-            context = {**self.context, **(input or {})}
-            found = self._expand(activity, context, str(schedule_id))
-            self._consider_todo(activity, found, context)
-            done = found.complete
-            result: dict = {}
-            for activity_id in found.ids if done else ():
-                outcome = state.instances[activity_id].last.result
-                if isinstance(outcome, dict):
-                    result.update(outcome)
-            incomplete = incomplete or not done
-            return ActivityState(activity.name, done, result if done else None)
-
         try:
-            _call_decider(decider, schedule, dict(self.context))
+            _call_decider(decider, self.schedule, dict(self.context))
         except ActivityInstanceNotReadyException:
-            incomplete = True
+            self.schedule_context.mark_uncompleted()
         except Exception as error:
             self.report.error = error
             raise _Fatal(f"the decider raised {_describe(error)}",
                          traceback.format_exc()) from error
-        if not incomplete:
+        if self.schedule_context.completed:
             self.room.close(make.complete_workflow())
+
+    def schedule(self, schedule_id: Any, activity: Activity, requires: Iterable | None = None,
+                 input: dict | None = None) -> ActivityState:
+        """The `schedule` a custom decider gets: schedule what is to do of the activity's
+        instances for `input` over the context, once `requires` (states) have completed;
+        their state, and their merged result once they all completed."""
+        ensure_requirements(requires)
+        context = {**self.context, **(input or {})}
+        found = self._expand(activity, context, str(schedule_id))
+        self._consider_todo(activity, found, context)
+        if not found.complete:
+            self.schedule_context.mark_uncompleted()
+            return ActivityState(activity.name, [ACTIVITY_SCHEDULED])
+        result: dict = {}
+        for activity_id in found.ids:
+            outcome = self.state.instances[activity_id].last.result
+            if isinstance(outcome, dict):
+                result.update(outcome)
+        return ActivityState(activity.name, [ACTIVITY_SCHEDULED, ACTIVITY_COMPLETED], result)
 
     # What to do with one instance.
 
     def _consider(self, current: Activity, instance: ActivityInstance,
-                  history: InstanceHistory | None, pool_size: int, context: dict) -> None:
+                  history: InstanceHistory | None) -> None:
         if history is not None:
             if history.completed or history.open:
                 return
@@ -368,7 +377,7 @@ class _Pass:
                 raise _Fatal(*_exhausted(instance.id, history, current.retry))
             elif not self._retry_timer_fired(current, instance, history):
                 return
-        self._schedule(current, instance, pool_size, context)
+        self._schedule(current, instance)
 
     def _retry_timer_fired(self, current: Activity, instance: ActivityInstance,
                            history: InstanceHistory) -> bool:
@@ -381,21 +390,22 @@ class _Pass:
             self.room.start_timer(make.start_timer(instance.id, seconds, RETRY_TIMER_CONTROL))
         return False
 
-    def _schedule(self, current: Activity, instance: ActivityInstance, pool_size: int,
-                  context: dict) -> None:
+    def _schedule(self, current: Activity, instance: ActivityInstance) -> None:
         if not self.room.has_room_for(current):
             return
+        built: list[dict] = []
         try:
-            payload = json.dumps(instance.input(context))
+            schedule_activity_task(built, instance, version=self.version)
+        except RunnerMissing as missing:
+            raise _Fatal(str(missing)) from missing
         except (TypeError, ValueError) as error:
             raise _Fatal(f"the input of {instance.id} is not JSON: {error}") from error
-        if len(payload) > self.limits.data:
-            raise _Fatal(f"the input of {instance.id} is {len(payload):,} characters, over "
-                         f"SWF's {self.limits.data:,}")
-        decision = make.schedule_activity_task(
-            instance.id, current.name, current.version, current.task_list, payload,
-            instance.timeouts(context, pool_size))
-        self.room.schedule(decision, current, make.schedule_activity_task_size(decision))
+        for decision in built:
+            payload = decision["scheduleActivityTaskDecisionAttributes"]["input"]
+            if len(payload) > self.limits.data:
+                raise _Fatal(f"the input of {instance.id} is {len(payload):,} characters, "
+                             f"over SWF's {self.limits.data:,}")
+            self.room.schedule(decision, current, make.schedule_activity_task_size(decision))
 
     # The history budget, and waking up.
 
@@ -482,6 +492,87 @@ def _ordered(events: Iterable[dict]) -> list[dict]:
     if len(events) > 1 and events[0]["eventId"] > events[-1]["eventId"]:
         return events[::-1]
     return events
+
+
+# garcon 1.1.1's names for the parts of a decision.
+
+class ScheduleContext:
+    """Whether everything a custom decider scheduled so far has completed."""
+
+    def __init__(self) -> None:
+        self.completed = True
+
+    def mark_uncompleted(self) -> None:
+        self.completed = False
+
+
+class WorkflowFailure(Exception):
+    """The decider would fail the workflow, for `reason` (raised by the names below, which
+    have no decision to put it in)."""
+
+
+def ensure_requirements(requires: Iterable[ActivityState | None] | None) -> None:
+    """Raise ActivityInstanceNotReadyException unless every state in `requires` completed."""
+    for required in requires or ():
+        if required is None or not required.ready:
+            raise ActivityInstanceNotReadyException(
+                getattr(required, "activity_id", "a requirement"))
+
+
+def schedule_activity_task(decisions: list, instance: ActivityInstance, version: str = "1.0",
+                           id: str | None = None) -> None:
+    """Append the ScheduleActivityTask of an instance (by default under its own id) to
+    `decisions`: its type at `version`, its input as JSON, its four timeouts. Every
+    ScheduleActivityTask the decider sends is made here."""
+    decisions.append(make.schedule_activity_task(
+        id or instance.id, instance.activity_name, version, instance.activity_worker.task_list,
+        json.dumps(instance.create_execution_input()), instance.timeouts()))
+
+
+def schedule(decisions: list, schedule_context: ScheduleContext, history: Mapping,
+             context: dict, schedule_id: Any, current_activity: Activity,
+             requires: Iterable | None = None, input: dict | None = None,
+             version: str = "1.0") -> ActivityState:
+    """A custom decider's `schedule()` outside a decision pass: schedule into `decisions`
+    what is to do of `current_activity` for `context` and `input`, given garcon's activity
+    states (`history`, from `event.activity_states_from_events` or made of ActivityStates),
+    marking `schedule_context` while the activity is not complete. Its state, as in a pass;
+    WorkflowFailure when the pass would fail the workflow."""
+    current = _Pass(None, event.fold_of(history), None, SWF_LIMITS, Expansions(remember=False),
+                    version=version, context=dict(context or {}))
+    current.schedule_context = schedule_context
+    try:
+        state = current.schedule(schedule_id, current_activity, requires, input)
+    except _Fatal as fatal:
+        raise WorkflowFailure(fatal.reason) from None
+    for decision in current.room.decisions:
+        decisions.append(decision)
+    return state
+
+
+def scheduled_instances(flow: Any, history: Mapping, context: dict) -> list[ActivityInstance]:
+    """The instances `decide` schedules for a flow without a custom decider, given garcon's
+    activity states and the execution context (of which only the execution keys count: the
+    rest comes from the history). WorkflowFailure when it fails the workflow instead."""
+    fold = event.fold_of(history)
+    execution = None
+    if "execution.run_id" in context:
+        execution = {"domain": context.get("execution.domain"),
+                     "workflowId": context.get("execution.workflow_id"),
+                     "runId": context["execution.run_id"]}
+    decisions = decide(flow, fold, execution)
+    scheduled = []
+    for decision in decisions:
+        if decision["decisionType"] == "FailWorkflowExecution":
+            raise WorkflowFailure(decision["failWorkflowExecutionDecisionAttributes"]["reason"])
+        if decision["decisionType"] == "ScheduleActivityTask":
+            attributes = decision["scheduleActivityTaskDecisionAttributes"]
+            scheduled.append((attributes["activityType"]["name"], attributes["activityId"]))
+    activities = {current.name: current for current in find_workflow_activities(flow)}
+    instance_context = {**fold.context, **_execution_keys(flow, execution)}
+    known = {instance.id: instance for name in dict.fromkeys(name for name, _ in scheduled)
+             for instance in activities[name].instances(instance_context)}
+    return [known[activity_id] for _, activity_id in scheduled]
 
 
 def __getattr__(name: str) -> Any:

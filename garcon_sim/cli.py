@@ -1,5 +1,5 @@
 """`garcon-sim`: run a flow in the simulator, replay or re-enact a history, draw its timeline,
-estimate a flow's history budget.
+estimate a flow's history budget, serve the simulator as a local SWF endpoint.
 
 Every user error (a missing file, JSON that does not parse, something that is not a history, a
 flow that does not import) is one line on standard error and exit status 2. `run`, `replay`,
@@ -116,6 +116,26 @@ def _parser() -> argparse.ArgumentParser:
     count.add_argument("flow", metavar="FLOW")
     count.add_argument("--input", metavar="JSON|@FILE", help="the workflow input (an object)")
     count.set_defaults(command=_budget)
+
+    host = commands.add_parser(
+        "serve", help="serve the simulator as a local SWF endpoint",
+        description="Answer SWF's API over HTTP (point AWS_ENDPOINT_URL_SWF at it) with the "
+        "simulator on real time, sped up by --speed; a page of the executions at /. No "
+        "authentication. Stops on SIGINT or SIGTERM.")
+    host.add_argument("--host", default="127.0.0.1",
+                      help="the address to listen on (default 127.0.0.1)")
+    host.add_argument("--port", type=int, default=7777,
+                      help="the port (default 7777; 0 picks a free one)")
+    host.add_argument("--db", metavar="FILE", help="keep the state in this SQLite journal: "
+                      "every change is durable before it is answered, and a restart on the "
+                      "same file carries on (default: in memory)")
+    host.add_argument("--speed", type=float, default=1.0, help="virtual seconds per real "
+                      "second (default 1; 60 fires a 10-minute timeout after 10 s)")
+    host.add_argument("--seed", type=int, help="the simulator's seed (default 0; a --db "
+                      "journal keeps its own)")
+    host.add_argument("--poll-timeout", type=float, default=60.0, metavar="SECONDS",
+                      help="how long an empty long poll waits for a task (default 60, as SWF)")
+    host.set_defaults(command=_serve)
     return parser
 
 
@@ -186,6 +206,17 @@ def _budget(args: argparse.Namespace) -> int:
         print("? counted as one instance: its generators need results of earlier activities")
     print(f"limit {plan.limit:,}, advised {plan.recommended:,}: {plan.verdict}")
     return 0 if plan.fits else 1
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from .server import ServeError, ServeOptions, serve
+    options = ServeOptions(host=args.host, port=args.port,
+                           db=None if args.db is None else Path(args.db), speed=args.speed,
+                           seed=args.seed, poll_timeout=args.poll_timeout)
+    try:
+        return serve(options)
+    except ServeError as error:
+        raise UsageError(str(error)) from error
 
 
 # Helpers.

@@ -71,13 +71,19 @@ class _Body:
         yield self._data
 
 
-def _answer(service: SWFService, operation: str, params: dict[str, Any]) -> tuple[int, bytes]:
+def wire_answer(service: SWFService, operation: str, params: dict[str, Any]
+                ) -> tuple[int, dict[str, Any]]:
+    """What SWF answers to one call on the wire: an HTTP status and the JSON body (a fault's
+    `{"__type", "message"}` body with its status)."""
     try:
-        body: dict[str, Any] = service.call(operation, params)
-        status = 200
+        return 200, service.call(operation, params)
     except SWFFault as fault:
-        body, status = fault.body(), fault.status
-    return status, json.dumps(body, default=_epoch_seconds).encode()
+        return fault.status, fault.body()
+
+
+def wire_body(body: dict[str, Any]) -> bytes:
+    """An answer's JSON bytes, timestamps as epoch seconds (what botocore parses)."""
+    return json.dumps(body, default=_epoch_seconds).encode()
 
 
 def wire_client(service: SWFService, request_ids: RequestIds) -> BaseClient:
@@ -92,7 +98,8 @@ def wire_client(service: SWFService, request_ids: RequestIds) -> BaseClient:
         if isinstance(target, bytes):
             target = target.decode()
         body = request.body or b"{}"
-        status, data = _answer(service, target.rpartition(".")[2], json.loads(body))
+        status, answered = wire_answer(service, target.rpartition(".")[2], json.loads(body))
+        data = wire_body(answered)
         return AWSResponse(request.url, status, _headers(request_ids.next(), len(data)),
                            _Body(data))
 

@@ -59,6 +59,10 @@ class TooManyTagsFault(SWFFault):
     code = "TooManyTagsFault"
 
 
+class LimitExceededFault(SWFFault):
+    code = "LimitExceededFault"
+
+
 class ValidationException(SWFFault):
     code = "ValidationException"
     namespace = "com.amazon.coral.validate"

@@ -111,6 +111,7 @@ class Execution:
             return 0
         event_id = len(events) + 1
         events.append(make_event(event_id, self.world.now(), event_type, attributes))
+        self.world.revision += 1
         if event_type in DECISION_TRIGGERS:
             if self._batching:
                 self._decision_wanted = True

@@ -3,7 +3,8 @@
 A queue is a heap per (domain, task list) ordered by priority (higher first) and then by the
 order tasks were scheduled. Tasks that stopped being startable (their run closed, they timed
 out, were cancelled, or a newer decision task took their place) are skipped and dropped when
-reached; `hold` keeps tasks in the queue without handing them out.
+reached; `hold` keeps tasks in the queue without handing them out. `on_push`, when set, hears
+of every task queued (the server wakes a long poll waiting on that task list with it).
 """
 from __future__ import annotations
 
@@ -21,10 +22,13 @@ class TaskQueues(Generic[T]):
         self._queues: dict[QueueKey, list[tuple[int, int, T]]] = {}
         self._order = itertools.count()
         self._startable = startable
+        self.on_push: Callable[[QueueKey], None] | None = None
 
     def push(self, key: QueueKey, task: T, priority: int) -> None:
         heapq.heappush(self._queues.setdefault(key, []),
                        (-priority, next(self._order), task))
+        if self.on_push is not None:
+            self.on_push(key)
 
     def pop(self, key: QueueKey, held: Callable[[T], bool] | None = None) -> T | None:
         """Take the first startable task that is not held, or None."""

@@ -2,7 +2,9 @@
 
 `World` indexes domains, types and executions, owns the task queues, the task tokens, the page
 tokens and the pending deadlines, and moves virtual time (`run_until`). It makes no decisions
-of its own.
+of its own. `revision` counts what a read-only call may still change (an event recorded, say by
+a poll that starts a task, or a page token issued), so that a shell can tell a call that
+changed nothing from one it must keep (garcon_sim.server journals the latter).
 """
 from __future__ import annotations
 
@@ -66,6 +68,7 @@ class World:
         self.hold_decisions: Callable[[DecisionTask], bool] | None = None
         self.run_order = itertools.count()
         self._cursors: dict[str, Cursor] = {}
+        self.revision = 0
         self._now = (clock.millis, from_millis(clock.millis))
 
     def now(self) -> datetime:
@@ -93,6 +96,7 @@ class World:
 
     def issue_page(self, kind: str, position: int, state: Any = None) -> str:
         token = self.ids.page_token()
+        self.revision += 1
         self._cursors[token] = Cursor(kind, self.clock.millis, position, state)
         return token
 

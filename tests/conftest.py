@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from conftest import DATA
+from tests.serve_processes import Processes
 
 
 def seed_example_source() -> str:
@@ -44,3 +45,11 @@ def moto_endpoint() -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.stop()
     idle.undo()
+
+
+@pytest.fixture
+def processes(tmp_path) -> Processes:
+    """The processes a test starts (servers, workers), killed when it ends."""
+    started = Processes(tmp_path)
+    yield started
+    started.close()

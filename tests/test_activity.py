@@ -3,7 +3,7 @@ import types
 
 import pytest
 
-from garcon import activity, runner, task
+from garcon import GarconWarning, activity, runner, task
 
 
 def sync(*tasks):
@@ -19,14 +19,15 @@ def test_create_with_a_client_and_in_the_older_form_without():
     assert with_client.name == without.name == without.task_list == "flow_a"
 
 
-def test_create_refuses_unknown_options_and_bad_values():
+def test_create_warns_of_what_garcon_let_through_and_refuses_bad_values():
     create = activity.create("dev", "flow")
-    with pytest.raises(TypeError, match="unknown activity option"):
-        create(name="a", run=sync(), retries=3)
-    with pytest.raises(TypeError, match="needs a name"):
+    with pytest.warns(GarconWarning, match="unknown option 'retries', ignored .did you mean "
+                                           "'retry'"):
+        assert create(name="a", run=sync(), retries=3).retry == 0
+    with pytest.warns(GarconWarning, match="has no name: it is called flow_None"):
         create(run=sync())
-    with pytest.raises(runner.RunnerMissing):
-        create(name="a")
+    with pytest.warns(GarconWarning, match="flow_a has nothing to run"):
+        assert create(name="a").runner is None
     with pytest.raises(ValueError, match="retry"):
         create(name="a", run=sync(), retry=-1)
     with pytest.raises(ValueError, match="must not contain ':'"):
@@ -36,7 +37,7 @@ def test_create_refuses_unknown_options_and_bad_values():
 def test_external_activity_takes_its_timeouts_from_options():
     external = activity.create("dev", "flow")(name="java", external=True, timeout=900,
                                               heartbeat=60)
-    assert external.external
+    assert isinstance(external, activity.ExternalActivity) and external.external
     assert external.runner.timeout() == 900 and external.runner.heartbeat() == 60
     with pytest.raises(ValueError, match="timeout"):
         activity.create("dev", "flow")(name="java", external=True)
@@ -86,18 +87,22 @@ def test_input_is_the_declared_keys_and_the_execution_keys():
     act = activity.create("dev", "flow")(
         name="a", run=sync(work.fill(country_id="generator.country_id", empty="nothing",
                                      zero="zero")))
-    instance = activity.ActivityInstance(act, {"generator.country_id": 4}, "id")
     context = {"other": 1, "zero": 0, "execution.domain": "dev", "execution.workflow_id": "w",
                "execution.run_id": "r"}
-    assert instance.input(context) == {
+    instance = activity.ActivityInstance(act, {"generator.country_id": 4}, context)
+    assert instance.input() == instance.create_execution_input() == {
         "generator.country_id": 4, "zero": 0, "execution.domain": "dev",
         "execution.workflow_id": "w", "execution.run_id": "r"}
+    # garcon sends the execution keys even when the context has none.
+    assert instance.input({}) == {"generator.country_id": 4, **dict.fromkeys(
+        ["execution.domain", "execution.workflow_id", "execution.run_id"])}
 
 
 def test_input_is_the_whole_instance_context_when_a_task_does_not_declare():
     act = activity.create("dev", "flow")(name="a", run=sync())
-    instance = activity.ActivityInstance(act, {"generator.n": 1}, "id")
-    assert instance.input({"other": 1, "generator.n": 0}) == {"other": 1, "generator.n": 1}
+    instance = activity.ActivityInstance(act, {"generator.n": 1}, {"other": 1, "generator.n": 0})
+    assert instance.input() == {"other": 1, "generator.n": 1}
+    assert instance.id == garcon_id("flow_a", {"generator.n": 1})
 
 
 def test_timeouts_follow_garcon_formulas():
@@ -107,10 +112,12 @@ def test_timeouts_follow_garcon_formulas():
 
     act = activity.create("dev", "flow")(name="a", run=sync(work.fill(n="n"), work.fill(n="n")),
                                          schedule_to_start=300)
-    instance = activity.ActivityInstance(act, {}, "id")
-    assert instance.timeouts({}, pool_size=5) == {
+    instance = activity.ActivityInstance(act, {}, {}, pool_size=5)
+    assert instance.timeouts() == {
         "heartbeatTimeout": "120", "startToCloseTimeout": "240",
         "scheduleToStartTimeout": "1500", "scheduleToCloseTimeout": "1740"}
+    assert (instance.heartbeat_timeout, instance.timeout, instance.schedule_to_start,
+            instance.schedule_to_close) == (120, 240, 1500, 1740)
     huge = instance.timeouts({}, pool_size=10**6)
     assert huge["scheduleToStartTimeout"] == "31536000"
 
@@ -124,15 +131,19 @@ def test_flow_activities_are_found_in_attribute_name_order_once_each():
 
 
 def test_custom_decider_state_waits_until_ready():
-    pending = activity.ActivityState("flow_a", ready=False)
-    assert not pending.ready
+    pending = activity.ActivityState("flow_a", [activity.ACTIVITY_SCHEDULED])
+    assert not pending.ready and pending.get_last_result() is None
     with pytest.raises(activity.ActivityInstanceNotReadyException):
         pending.wait()
     with pytest.raises(activity.ActivityInstanceNotReadyException):
         pending.result  # noqa: B018
-    done = activity.ActivityState("flow_a", ready=True, result={"price": 3})
+    done = activity.ActivityState("flow_a", [activity.ACTIVITY_SCHEDULED,
+                                             activity.ACTIVITY_COMPLETED], {"price": 3})
     done.wait()
-    assert done.result == {"price": 3}
+    assert done.result == done.get_last_result() == {"price": 3}
+    assert done.get_last_state() == activity.ACTIVITY_COMPLETED
+    with pytest.raises(ValueError, match="has a result already"):
+        done.set_result({"price": 4})
 
 
 def test_retry_wait_grows_with_backoff():

@@ -14,6 +14,8 @@ import pytest
 from conftest import DATA
 from garcon import activity, param, runner, task
 from garcon.decider import decide
+from garcon_sim import Simulator, run_flow
+from tests.flows import fan_out
 from tests.histories import History, drive
 
 GARCON_HISTORIES = DATA / "garcon-histories"
@@ -82,7 +84,8 @@ def plain(context, activity):
     return None
 
 
-def formula_flows():
+def formula_flows(**version):
+    # create's version never reaches the wire: the flow's does (garcon's DeciderWorker).
     create = activity.create(None, "dev", "wire", version="3.1")
     days = lambda context: ({"generator.day": d} for d in context["days"])  # noqa: E731
     countries = lambda context: ({"generator.country": c} for c in ("fr", "jp"))  # noqa: E731
@@ -95,7 +98,7 @@ def formula_flows():
                                                unit="missing.key")))
     external = create(name="java", requires=[grid], external=True, timeout=900)
     return types.SimpleNamespace(domain="dev", name="wire", first=first, grid=grid,
-                                 external=external), {
+                                 external=external, **version), {
         # name: (declared task timeouts, heartbeats, schedule_to_start, declared keys or None)
         "wire_first": ([30, 600], [600, 600], 120, None),
         "wire_grid": ([45, 45], [15, 15], 600, ["generator.day", "generator.country",
@@ -103,8 +106,9 @@ def formula_flows():
         "wire_java": ([900], [900], 600, None)}
 
 
-def test_schedule_decisions_follow_the_compat_formulas_field_by_field():
-    flow, declared = formula_flows()
+@pytest.mark.parametrize("version", [{}, {"version": "2.0"}], ids=["unversioned", "versioned"])
+def test_schedule_decisions_follow_the_compat_formulas_field_by_field(version):
+    flow, declared = formula_flows(**version)
     history = History({"days": ["d1", "d2", "d3"]})
     drive(flow, history)
     scheduled = [e["activityTaskScheduledEventAttributes"] for e in history.events
@@ -120,7 +124,8 @@ def test_schedule_decisions_follow_the_compat_formulas_field_by_field():
         values = next((v for v in grid_values if expected_id(type_name, v)
                        == attributes["activityId"]), {}) if type_name == "wire_grid" else {}
         assert attributes["activityId"] == expected_id(type_name, values)
-        assert attributes["activityType"] == {"name": type_name, "version": "3.1"}
+        assert attributes["activityType"] == {"name": type_name,
+                                              "version": version.get("version", "1.0")}
         assert attributes["taskList"] == {"name": type_name}
         start_to_close = sum(timeouts)
         to_start = pools[type_name] * schedule_to_start
@@ -137,3 +142,19 @@ def test_schedule_decisions_follow_the_compat_formulas_field_by_field():
             expected_input = {k: instance_context[k] for k in keys
                               if instance_context.get(k) is not None} | execution_keys
         assert json.loads(attributes["input"]) == expected_input
+
+
+def test_a_versioned_flow_registers_and_schedules_its_activity_types_at_its_version():
+    flow = fan_out(2)
+    flow.version = "2.0"  # create's version stays "1.0": garcon never sent it
+    sim = Simulator()
+    run = run_flow(flow, sim=sim)
+    assert run.status == "COMPLETED"
+    scheduled = {(a["activityType"]["name"], a["activityType"]["version"]) for a in (
+        e["activityTaskScheduledEventAttributes"] for e in run.events
+        if e["eventType"] == "ActivityTaskScheduled")}
+    assert scheduled == {("flow_setup", "2.0"), ("flow_work", "2.0"), ("flow_report", "2.0")}
+    registered = sim.direct_client().list_activity_types(
+        domain="dev", registrationStatus="REGISTERED")["typeInfos"]
+    assert {(t["activityType"]["name"], t["activityType"]["version"])
+            for t in registered} == scheduled

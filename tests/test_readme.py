@@ -22,13 +22,17 @@ from importlib.metadata import metadata
 from pathlib import Path
 
 import boto3
+import botocore.session
 import pytest
+from botocore import xform_name
 from botocore.client import BaseClient
 
 from garcon.activity import find_workflow_activities
 from garcon.loader import load_flow
 from garcon.worker import register_flow
+from garcon.worker.__main__ import parse
 from garcon_sim import Simulator, run_flow
+from tests.serve_processes import Server, wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
 PROGRAMS = {"garcon-sim": [sys.executable, "-m", "garcon_sim"],
@@ -60,12 +64,15 @@ KINDS: dict[str, Callable[[Block], bool]] = {
     "a flow": lambda b: b.language == "python" and "activity.create(" in b.text
     and "def test_" not in b.text,
     "starting an execution": lambda b: b.language == "python"
-    and "start_workflow_execution(" in b.text,
+    and "start_workflow_execution(" in b.text and "AWS_ENDPOINT_URL_SWF" not in b.text,
+    "the local server": lambda b: b.language == "python" and "AWS_ENDPOINT_URL_SWF" in b.text,
     "the simulator": lambda b: b.language == "python" and "Simulator(" in b.text
     and "def test_" not in b.text,
     "a transcript": lambda b: b.language == "console",
     "the quickstart": lambda b: b.language == "sh" and "pip install" in b.text,
-    "a synopsis": lambda b: b.language == "sh" and "pip install" not in b.text,
+    "a shell session": lambda b: b.language == "sh" and "\nexport " in f"\n{b.text}",
+    "a synopsis": lambda b: b.language == "sh" and "pip install" not in b.text
+    and "\nexport " not in f"\n{b.text}",
 }
 """What each block is, hence how it is run."""
 
@@ -162,6 +169,29 @@ def test_an_execution_starts_on_swf(block, moto_endpoint, monkeypatch):
         "country_flow"]
 
 
+@parametrize("the local server")
+def test_the_walkthrough_runs_against_garcon_sim_serve(block, processes):
+    """The block as a process of its own, against `garcon-sim serve` and the worker command
+    the README shows beside it."""
+    server = Server(processes, speed=60).start()
+    swf = server.client()
+    processes.worker(server, "countries", flow="examples/country_flow.py")
+
+    def registered() -> bool:
+        try:
+            swf.describe_workflow_type(domain="dev", workflowType={"name": "country_flow",
+                                                                   "version": "1.0"})
+            return True
+        except swf.exceptions.UnknownResourceFault:
+            return False
+
+    wait_until(registered, what="the worker to register the flow")
+    process, log = processes.start("readme", [sys.executable, "-c", block.text],
+                                   env={"AWS_ENDPOINT_URL_SWF": server.url})
+    assert process.wait(60) == 0, log.read_text()
+    assert log.read_text() in ("COMPLETED\n", "FAILED\n")
+
+
 def transcript(block: Block) -> list[tuple[str, str]]:
     """(command, what it prints) of each `$ ` line of a console block."""
     steps: list[tuple[str, list[str]]] = []
@@ -206,6 +236,32 @@ def test_the_quickstart_commands_work(block, pytestconfig):
                 assert done.returncode == 0, f"$ {text}\n{done.stdout}{done.stderr}"
                 assert re.search(r"^activity +instances +attempts +failures +timeouts$",
                                  done.stdout, re.MULTILINE), done.stdout
+
+
+def shell_lines(block: Block) -> list[str]:
+    """The block's commands, each joined with the lines its trailing backslashes continue."""
+    return [" ".join(line.split()) for line in block.text.replace("\\\n", " ").splitlines()]
+
+
+@parametrize("a shell session")
+def test_the_shell_session_is_well_formed(block):
+    """What cannot run here (the `aws` command line is not a dependency) is checked against
+    what it names: the worker's options and flow, SWF's operations and their parameters."""
+    assert subprocess.run(["bash", "-n"], input=block.text, text=True).returncode == 0
+    swf = botocore.session.get_session().get_service_model("swf")
+    operations = {xform_name(name, "-"): name for name in swf.operation_names}
+    for line in shell_lines(block):
+        argv = shlex.split(line)
+        if argv[0] == "export":
+            assert all(re.fullmatch(r"AWS_\w+=\S+", setting) for setting in argv[1:]), line
+        elif argv[0] == "aws":
+            assert argv[1] == "swf" and argv[2] in operations, line
+            members = swf.operation_model(operations[argv[2]]).input_shape.members
+            given = {arg[2:].replace("-", "") for arg in argv if arg.startswith("--")}
+            assert given <= {name.lower() for name in members}, line
+        else:
+            args = parse(command(line)[3:])
+            assert find_workflow_activities(load_flow(str(ROOT / args.flow))), line
 
 
 def synopses(block: Block) -> list[str]:

@@ -1,6 +1,6 @@
 import pytest
 
-from garcon import param, runner, task
+from garcon import GarconWarning, param, runner, task
 
 
 def test_decorate_declares_timeout_and_heartbeat_defaulting_to_timeout():
@@ -83,17 +83,21 @@ def test_a_task_may_not_read_the_whole_context():
     def sneaky(activity, context):
         return None
 
+    with pytest.warns(GarconWarning, match="parameter named 'context'"):
+        filled = sneaky.fill()
     with pytest.raises(TypeError, match="parameter named 'context'"):
-        sneaky.fill()
+        filled({})
 
 
-def test_fill_refuses_a_parameter_the_task_does_not_take():
+def test_fill_of_a_parameter_the_task_does_not_take_warns_and_reads_it_into_the_input():
     @task.decorate()
     def work(activity, country_id):
-        return None
+        return {"country_id": country_id}
 
-    with pytest.raises(TypeError, match="no parameter 'country'"):
-        work.fill(country="generator.country")
+    with pytest.warns(GarconWarning, match="no parameter 'country' to fill"):
+        filled = work.fill(country="generator.country", country_id="generator.id")
+    assert runner.Sync(filled).requirements() == ["generator.country", "generator.id"]
+    assert filled({"generator.country": "fr", "generator.id": 3}) == {"country_id": 3}
 
 
 def test_fill_refuses_values_that_are_not_keys_or_params():

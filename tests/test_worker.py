@@ -2,6 +2,7 @@
 import json
 import logging
 import types
+from collections import Counter
 
 import boto3
 import pytest
@@ -11,6 +12,7 @@ from botocore.exceptions import ClientError
 from garcon import activity, runner, task
 from garcon.limits import SWFLimits
 from garcon.worker import ActivityWorker, DeciderWorker, register_flow
+from garcon.worker.deciding import EndlessPaging
 from garcon_sim import Simulator
 from tests.flows import fan_out
 from tests.histories import scheduled_ids
@@ -135,6 +137,51 @@ def test_throttling_backs_off_with_a_warning_and_reaches_on_exception(sim, swf, 
     assert "ThrottlingException" in caplog.records[0].getMessage()
     assert [actor for actor, _ in seen] == [decider, decider]
     assert types_of(history(swf, flow, run_id))[-1] == "ActivityTaskScheduled"
+
+
+class EndlessPages:
+    """A peer no real SWF is: every page of a history has a next-page token (those of
+    GetWorkflowExecutionHistory, and those of PollForDecisionTask unless `poll_ends`)."""
+
+    def __init__(self, poll_ends=False):
+        self.poll_ends = poll_ends
+        self.calls = Counter()
+
+    def page(self, operation, first_event_id=1):
+        self.calls[operation] += 1
+        return {"events": [{"eventId": first_event_id, "eventType": "DecisionTaskStarted",
+                            "decisionTaskStartedEventAttributes": {}}],
+                "nextPageToken": "more"}
+
+    def poll_for_decision_task(self, **request):
+        task = {**self.page("poll", 5 if self.poll_ends else 1), "taskToken": "token",
+                "startedEventId": 9,
+                "workflowExecution": {"workflowId": "wf-1", "runId": "run-1"}}
+        if self.poll_ends:
+            del task["nextPageToken"]  # events since the previous decision: read them all
+        return task
+
+    def get_workflow_execution_history(self, **request):
+        return self.page("history")
+
+
+def test_paging_that_never_ends_is_dropped_with_the_reason_and_the_worker_goes_on(caplog):
+    endless = EndlessPages()
+    decider = DeciderWorker(fan_out(1), register=False, client=endless, sleep=lambda s: None)
+    with pytest.raises(EndlessPaging, match="the decision task had a next page after 100 "
+                                            "pages: no history is that long"):
+        decider.poll()
+    assert endless.calls["poll"] == 100  # 25,000 events at 1,000 a page, 4 times over
+    with caplog.at_level(logging.ERROR, logger="garcon.worker"):
+        assert decider.run() is True
+    assert "(at most 25,000 events, 1,000 a page), so this answer is dropped" in (
+        caplog.records[0].getMessage())
+
+    whole = EndlessPages(poll_ends=True)
+    decider = DeciderWorker(fan_out(1), register=False, client=whole,
+                            limits=SWFLimits(history_events=2_000))
+    with pytest.raises(EndlessPaging, match="the history had a next page after 8 pages"):
+        decider.answer(decider.poll())
 
 
 def test_connection_errors_back_off_without_killing_the_worker(caplog):

@@ -6,6 +6,7 @@ behaviour is tested on the simulator (tests/test_worker.py and the harness tests
 do not fail.
 """
 import json
+import logging
 import os
 import queue
 import signal
@@ -13,10 +14,16 @@ import subprocess
 import sys
 import threading
 import time
+import types
+import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import boto3
 import pytest
+
+from garcon import activity, runner
+from garcon.worker import ActivityWorker, DeciderWorker, register_flow
 
 ROOT = Path(__file__).resolve().parents[1]
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
@@ -46,6 +53,12 @@ def wait_until(condition, timeout=60.0, what="the condition"):
             return value
         time.sleep(0.2)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+def wait_closed(swf, domain, workflow_id, run_id):
+    wait_until(lambda: swf.describe_workflow_execution(
+        domain=domain, execution={"workflowId": workflow_id, "runId": run_id})[
+        "executionInfo"]["executionStatus"] == "CLOSED", what="the execution to close")
 
 
 def registered(swf, domain, name):
@@ -79,9 +92,7 @@ def test_the_worker_runs_a_custom_decider_flow_to_completion_and_stops_on_sigter
         run_id = swf.start_workflow_execution(
             domain="dev", workflowId="coffee-1", input=json.dumps({}),
             workflowType={"name": "coffee_shop", "version": "1.0"})["runId"]
-        wait_until(lambda: swf.describe_workflow_execution(
-            domain="dev", execution={"workflowId": "coffee-1", "runId": run_id})[
-            "executionInfo"]["executionStatus"] == "CLOSED", what="the execution to close")
+        wait_closed(swf, "dev", "coffee-1", run_id)
     finally:
         code, output = stop(process)
     events = history(swf, "dev", "coffee-1", run_id)
@@ -191,3 +202,126 @@ def test_an_unknown_activity_is_one_line_and_exit_2(moto_endpoint):
     assert output.strip() == (
         "python -m garcon.worker: error: examples/country_flow.py has no activity activity_9 "
         "(it has country_flow_activity_1, country_flow_activity_2, country_flow_activity_3)")
+
+
+# Registration refused: an IAM user without swf:Register*, on moto's IAM checks.
+
+WITHOUT_REGISTER = {"Version": "2012-10-17", "Statement": [{
+    "Effect": "Allow", "Resource": "*",
+    "Action": ["swf:Poll*", "swf:Respond*", "swf:RecordActivityTaskHeartbeat",
+               "swf:GetWorkflowExecutionHistory", "swf:StartWorkflowExecution",
+               "swf:Describe*", "swf:List*"]}]}
+
+
+@contextmanager
+def iam_enforced(endpoint, user):
+    """moto's IAM checks on while inside; the credentials of a new user allowed every SWF call
+    a worker makes but swf:Register*."""
+    iam = boto3.client("iam", endpoint_url=endpoint, region_name="us-east-1",
+                       aws_access_key_id="testing", aws_secret_access_key="testing")
+    iam.create_user(UserName=user)
+    iam.put_user_policy(UserName=user, PolicyName="no-register",
+                        PolicyDocument=json.dumps(WITHOUT_REGISTER))
+    key = iam.create_access_key(UserName=user)["AccessKey"]
+
+    def checks_after(requests):
+        urllib.request.urlopen(urllib.request.Request(
+            f"{endpoint}/moto-api/reset-auth", data=str(requests).encode(), method="POST",
+            headers={"Content-Type": "text/plain"}))
+
+    checks_after(0)
+    try:
+        yield {"AWS_ACCESS_KEY_ID": key["AccessKeyId"],
+               "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"]}
+    finally:
+        checks_after("inf")
+
+
+def refused_flow(domain):
+    create = activity.create(domain, "refused")
+    return types.SimpleNamespace(domain=domain, name="refused", version="2.0", a=create(
+        name="a", run=runner.Sync(lambda context, activity: {"ran": True})))
+
+
+def client_of(endpoint, credentials):
+    return boto3.client("swf", endpoint_url=endpoint, region_name="us-east-1",
+                        aws_access_key_id=credentials["AWS_ACCESS_KEY_ID"],
+                        aws_secret_access_key=credentials["AWS_SECRET_ACCESS_KEY"])
+
+
+def drive_to_the_close(swf, flow, run_id, workflow_id):
+    decider, worker = DeciderWorker(flow, register=False, client=swf), ActivityWorker(
+        flow, client=swf)
+    for _ in range(10):
+        decider.answer(decider.poll())
+        events = history(swf, flow.domain, workflow_id, run_id)
+        if events[-1]["eventType"].startswith("WorkflowExecution") and len(events) > 1:
+            return events
+        task = worker.poll(flow.a)
+        if task is not None:
+            worker.execute(flow.a, task)
+    raise AssertionError("the execution did not close")
+
+
+def test_a_decider_refused_registration_warns_and_runs_on_what_an_admin_registered(
+        endpoint, swf, caplog):
+    flow = refused_flow("iam-registered")
+    register_flow(swf, flow)  # an admin did, at the flow's version
+    with iam_enforced(endpoint, "decider") as credentials:
+        restricted = client_of(endpoint, credentials)
+        with caplog.at_level(logging.WARNING, logger="garcon.worker"):
+            DeciderWorker(flow, client=restricted)
+        run_id = restricted.start_workflow_execution(
+            domain=flow.domain, workflowId="refused-1",
+            workflowType={"name": "refused", "version": "2.0"})["runId"]
+        events = drive_to_the_close(restricted, flow, run_id, "refused-1")
+    warnings = [record.getMessage() for record in caplog.records
+                if record.name == "garcon.worker"]
+    assert [message.split(" refused, going on without it: ")[0] for message in warnings] == [
+        "RegisterDomain iam-registered", "RegisterWorkflowType refused 2.0",
+        "RegisterActivityType refused_a 2.0"]
+    assert all("is not authorized to perform: swf:Register" in message for message in warnings)
+    assert events[-1]["eventType"] == "WorkflowExecutionCompleted"
+
+
+def test_types_really_missing_fail_the_workflow_when_scheduled_naming_them(endpoint, swf):
+    flow = refused_flow("iam-missing")
+    swf.register_domain(name=flow.domain, workflowExecutionRetentionPeriodInDays="1")
+    swf.register_workflow_type(
+        domain=flow.domain, name="refused", version="2.0", defaultTaskList={"name": "refused"},
+        defaultChildPolicy="TERMINATE", defaultTaskStartToCloseTimeout="300",
+        defaultExecutionStartToCloseTimeout="3600")  # and no activity type
+    with iam_enforced(endpoint, "decider-missing") as credentials:
+        restricted = client_of(endpoint, credentials)
+        DeciderWorker(flow, client=restricted)
+        run_id = restricted.start_workflow_execution(
+            domain=flow.domain, workflowId="missing-1",
+            workflowType={"name": "refused", "version": "2.0"})["runId"]
+        events = drive_to_the_close(restricted, flow, run_id, "missing-1")
+    assert "ScheduleActivityTaskFailed" in [e["eventType"] for e in events]
+    assert events[-1]["workflowExecutionFailedEventAttributes"]["reason"] == (
+        "SWF refused to schedule refused_a-1: ACTIVITY_TYPE_DOES_NOT_EXIST")
+
+
+def test_the_worker_command_starts_without_register_permission(endpoint, swf, tmp_path):
+    flow_file = tmp_path / "refused_flow.py"
+    flow_file.write_text(
+        "from garcon import activity, runner\n"
+        "domain, name, version = 'iam-command', 'refused', '2.0'\n"
+        "a = activity.create(domain, name)(name='a', run=runner.Sync(\n"
+        "    lambda context, activity: {'ran': True}))\n")
+    register_flow(swf, refused_flow("iam-command"))  # an admin did
+    with iam_enforced(endpoint, "command") as credentials:
+        process = worker(endpoint, str(flow_file), env=credentials)
+        try:
+            restricted = client_of(endpoint, credentials)
+            run_id = restricted.start_workflow_execution(
+                domain="iam-command", workflowId="command-1",
+                workflowType={"name": "refused", "version": "2.0"})["runId"]
+            wait_closed(restricted, "iam-command", "command-1", run_id)
+        finally:
+            code, output = stop(process)
+        events = history(restricted, "iam-command", "command-1", run_id)
+    assert code == 0, output
+    assert "WARNING garcon.worker: RegisterDomain iam-command refused, going on" in output
+    assert events[-1]["eventType"] == "WorkflowExecutionCompleted", output

@@ -57,7 +57,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         flow = load_flow(args.flow)
         client = flow_client(flow, args.region, args.endpoint_url,
-                             connections=len(find_workflow_activities(flow)) + 2)
+                             connections=len(find_workflow_activities(flow)) + 2,
+                             need_credentials=True)
         pollers = _pollers(flow, client, args)
         register_flow(client, flow, logger)
     except (FlowError, BotoCoreError, ClientError) as error:

@@ -7,15 +7,22 @@ import random
 import threading
 import time
 import traceback
+import types
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from garcon.activity import Activity, find_workflow_activities
+from botocore.exceptions import ClientError
+
+from garcon import utils
+from garcon.activity import Activity, find_workflow_activities, worker_runner
 from garcon.decisions import shorten
 from garcon.limits import SWF_LIMITS, SWFLimits
-from garcon.log import execution_logger, worker_logger
+from garcon.log import LOGGER_PREFIX, execution_logger, worker_logger
 from garcon.worker.client import flow_client
-from garcon.worker.polling import Backoff, Poller, is_gone, report, respond, serve
+from garcon.worker.polling import Backoff, Poller, is_gone, report, respond
+
+POLL_ATTEMPTS = 5
+"""How often garcon's `Activity.poll_for_activity()` polls while SWF throttles."""
 
 
 class ActivityCanceled(Exception):
@@ -27,21 +34,37 @@ class ActivityTaskGone(Exception):
 
 
 class ActivityExecution:
-    """What a task receives as `activity`: the attempt it runs in, and its heartbeat."""
+    """What a task receives as `activity`: the attempt it runs in, and its heartbeat.
 
-    def __init__(self, client: Any, task: dict, activity: Activity, domain: str,
-                 parallel: bool = True):
+    `ActivityExecution(client, activity_id, task_token, input)` is garcon's form (`input` as
+    SWF gives it, JSON); the worker makes one from an activity task with `of_task`.
+    """
+
+    def __init__(self, client: Any, activity_id: str | None, task_token: str | None,
+                 input: str | None = None, *, workflow_id: str | None = None,
+                 run_id: str | None = None, domain: str | None = None,
+                 activity: Activity | None = None, parallel: bool = True):
         self.client = client
-        self.task_token = task["taskToken"]
-        self.activity_id = task["activityId"]
-        self.workflow_id = task["workflowExecution"]["workflowId"]
-        self.run_id = task["workflowExecution"]["runId"]
+        self.activity_id = activity_id
+        self.task_token = task_token
+        self.workflow_id = workflow_id
+        self.run_id = run_id
         self.domain = domain
         self.activity = activity
-        self.context = json.loads(task.get("input") or "{}")
+        self.context = json.loads(input) if input else {}
         self.parallel = parallel
         """False in the simulator: Async runners then run their tasks in order, in one thread."""
-        self.logger = execution_logger(domain, self.workflow_id, self.run_id)
+        self.logger = (execution_logger(domain, workflow_id, run_id) if run_id
+                       else logging.getLogger(LOGGER_PREFIX))
+
+    @classmethod
+    def of_task(cls, client: Any, task: dict, activity: Activity, domain: str,
+                parallel: bool = True) -> ActivityExecution:
+        """The execution of an activity task (a PollForActivityTask answer)."""
+        execution = task.get("workflowExecution") or {}
+        return cls(client, task.get("activityId"), task.get("taskToken"), task.get("input"),
+                   workflow_id=execution.get("workflowId"), run_id=execution.get("runId"),
+                   domain=domain, activity=activity, parallel=parallel)
 
     def heartbeat(self, details: str | None = None) -> None:
         """Tell SWF the attempt is alive. Raises ActivityCanceled when the workflow asked for
@@ -62,14 +85,20 @@ class ActivityExecution:
 class ActivityWorker:
     """Runs a flow's activities (all, or those named): `run()` polls each task list in a
     thread of its own (garcon's API); the command loop and the simulator harness call `poll`
-    and `execute`."""
+    and `execute`. `ActivityWorker(client, flow)`, as garcon's example projects write it,
+    works too."""
 
     def __init__(self, flow: Any, activities: Iterable[str] | None = None, *, client: Any = None,
                  limits: SWFLimits = SWF_LIMITS, logger: logging.Logger | None = None,
                  sleep: Callable[[float], Any] = time.sleep, rng: random.Random | None = None):
+        if is_client_then_flow(flow, activities):
+            flow, activities, client = activities, None, client or flow
         self.flow = flow
+        self.worker_activities = activities
+        """The names asked for (garcon's), or None for all."""
+        self._backoffs: dict[str, Backoff] = {}
         self.sleep = sleep
-        """How to wait between two tries of a respond call (the simulator's is virtual)."""
+        """How to wait out a backoff (the simulator's is virtual)."""
         self.rng = rng or random.Random()
         """The jitter of backoffs (the simulator's is seeded)."""
         self.domain = flow.domain
@@ -80,17 +109,67 @@ class ActivityWorker:
         self.activities = [a for a in find_workflow_activities(flow) if not a.external and (
             wanted is None or a.name in wanted or a.name.removeprefix(f"{flow.name}_") in wanted)]
 
+    @classmethod
+    def serving(cls, activity: Activity, **options: Any) -> ActivityWorker:
+        """A worker of one activity alone, on the activity's client (garcon's
+        `Activity.run()`)."""
+        alone = types.SimpleNamespace(domain=activity.domain, name=activity.name,
+                                      client=activity.client, activity=activity)
+        return cls(alone, **options)
+
     def run(self, stop: threading.Event | None = None, identity: str | None = None) -> None:
-        """Poll every activity's task list, each in a thread, until `stop` is set (never, by
-        default, as in garcon)."""
-        stop = stop or threading.Event()
-        threads = [threading.Thread(target=serve, args=(self.poller(activity, identity), stop),
+        """Run every activity's `run()` over and over, each in a thread, until `stop` is set
+        (never, by default, as in garcon)."""
+        threads = [threading.Thread(target=worker_runner, args=(activity, stop),
+                                    kwargs={"identity": identity, "worker": self},
                                     name=activity.name, daemon=True)
                    for activity in self.activities]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
+
+    def run_once(self, activity: Activity, identity: str | None = None) -> bool:
+        """garcon's `Activity.run()`: poll the activity's task list once, run the task that
+        came and answer it, with the activity's logger named after the execution meanwhile.
+        An error is logged, handed to `on_exception` and waited out (a backoff). True."""
+        def step() -> bool:
+            execution = self.poll_execution(activity, identity)
+            if not execution.activity_id:
+                return False
+            activity.set_log_context(execution.context)
+            self.answer(activity, execution)
+            return True
+
+        backoff = self._backoffs.setdefault(activity.name, Backoff(rng=self.rng))
+        poller = Poller(step, name=f"activity worker of {activity.name}", logger=self.logger,
+                        on_exception=activity.on_exception, actor=activity, backoff=backoff)
+        try:
+            delay = poller()
+        finally:
+            activity.unset_log_context()
+        if delay:
+            self.sleep(delay)
+        return True
+
+    def poll_execution(self, activity: Activity, identity: str | None = None
+                       ) -> ActivityExecution:
+        """garcon's `Activity.poll_for_activity()`: a poll, tried again after a backoff while
+        SWF throttles (POLL_ATTEMPTS in all), as an execution (`activity_id` None when no task
+        came)."""
+        backoff = Backoff(rng=self.rng)
+        for attempt in range(1, POLL_ATTEMPTS + 1):
+            try:
+                task = self.poll(activity, identity)
+                break
+            except ClientError as error:
+                if utils.non_throttle_error(error) or attempt == POLL_ATTEMPTS:
+                    raise
+                wait = backoff.next_delay()
+                utils.throttle_backoff_handler({"args": (activity,), "tries": attempt,
+                                                "wait": wait})
+                self.sleep(wait)
+        return ActivityExecution.of_task(self.client, task or {}, activity, self.domain)
 
     def poller(self, activity: Activity, identity: str | None = None) -> Poller:
         """Polls the activity's task list once and runs the task it gets, when called."""
@@ -114,7 +193,11 @@ class ActivityWorker:
     def execute(self, activity: Activity, task: dict, *, parallel: bool = True) -> str:
         """Run one attempt and respond: completed, failed (the exception), canceled (asked on a
         heartbeat), or nothing when the task is gone. Returns that outcome."""
-        execution = ActivityExecution(self.client, task, activity, self.domain, parallel)
+        return self.answer(activity, ActivityExecution.of_task(
+            self.client, task, activity, self.domain, parallel))
+
+    def answer(self, activity: Activity, execution: ActivityExecution) -> str:
+        """`execute`, for an execution in hand."""
         began = time.monotonic()
         outcome, respond, request = self._run(activity, execution)
         if respond is not None and not self.respond(respond, taskToken=execution.task_token,
@@ -127,7 +210,7 @@ class ActivityWorker:
     def _run(self, activity: Activity, execution: ActivityExecution):
         client, limits = self.client, self.limits
         try:
-            result = activity.runner.execute(execution, execution.context)
+            result = activity.execute_activity(execution)
             payload = json.dumps(result or {})
         except ActivityCanceled:
             return "canceled", client.respond_activity_task_canceled, {}
@@ -151,3 +234,10 @@ class ActivityWorker:
         """Send an attempt's answer (see `polling.respond`); False when the task is gone."""
         return respond(call, request, what="activity task", sleep=self.sleep, rng=self.rng,
                        logger=self.logger)
+
+
+def is_client_then_flow(first: Any, second: Any) -> bool:
+    """Whether a worker was given `(client, flow)`, as garcon's example projects call them,
+    rather than `(flow, ...)`: only the second has a domain."""
+    return (not isinstance(getattr(first, "domain", None), str)
+            and isinstance(getattr(second, "domain", None), str))

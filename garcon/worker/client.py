@@ -28,12 +28,20 @@ ALREADY_EXISTS = frozenset({"DomainAlreadyExistsFault", "TypeAlreadyExistsFault"
 
 
 def make_client(region: str | None = None, endpoint_url: str | None = None,
-                connections: int = DEFAULT_CONNECTIONS) -> Any:
+                connections: int = DEFAULT_CONNECTIONS, *, need_credentials: bool = False
+                ) -> Any:
     """A boto3 SWF client: credentials, region and endpoint the usual boto3 way (environment,
     profile, AWS_ENDPOINT_URL_SWF), unless given here; botocore's standard retries; a pool of
-    `connections` HTTP connections (one per polling thread: a long poll holds one for 60 s)."""
+    `connections` HTTP connections (one per polling thread: a long poll holds one for 60 s).
+    With `need_credentials`, finding none raises NoCredentialsError now rather than at the
+    first call (a worker's polls would fail forever, and registration only warns)."""
     config = CLIENT_CONFIG.merge(Config(max_pool_connections=connections))
-    return boto3.client("swf", region_name=region, endpoint_url=endpoint_url, config=config)
+    session = boto3.session.Session()
+    client = session.client("swf", region_name=region, endpoint_url=endpoint_url,
+                            config=config)
+    if need_credentials and session.get_credentials() is None:
+        raise NoCredentialsError()
+    return client
 
 
 def setup_error(error: BotoCoreError) -> str:
@@ -51,39 +59,46 @@ def setup_error(error: BotoCoreError) -> str:
 
 
 def flow_client(flow: Any, region: str | None = None, endpoint_url: str | None = None,
-                connections: int = DEFAULT_CONNECTIONS) -> Any:
+                connections: int = DEFAULT_CONNECTIONS, *, need_credentials: bool = False
+                ) -> Any:
     """The flow's own client (or one of its activities'), unless a region or an endpoint is
-    asked for; otherwise a new one."""
+    asked for; otherwise a new one (`make_client`)."""
     if region is None and endpoint_url is None:
         own = getattr(flow, "client", None) or next(
             (a.client for a in find_workflow_activities(flow) if a.client is not None), None)
         if own is not None:
             return own
-    return make_client(region, endpoint_url, connections)
+    return make_client(region, endpoint_url, connections, need_credentials=need_credentials)
 
 
 def register_flow(client: Any, flow: Any, logger: logging.Logger | None = None) -> None:
-    """Register the domain, the workflow type and every activity type, tolerating those that
-    exist already. The workflow type's defaults let an execution start with its type alone."""
+    """Register the domain, the workflow type and every activity type, at the flow's version
+    (as garcon 1.1.1 registers them). The workflow type's defaults let an execution start with
+    its type alone. What exists already is fine; what SWF refuses (no credentials, no
+    swf:Register* permission) is a warning naming the call, and the worker goes on: a type
+    that is really missing fails the workflow when it is scheduled."""
     logger = logger or logging.getLogger("garcon.worker")
     domain, version = flow.domain, getattr(flow, "version", "1.0")
     calls = [
-        (client.register_domain, {
+        ("RegisterDomain", client.register_domain, {
             "name": domain,
             "workflowExecutionRetentionPeriodInDays": str(SWF_LIMITS.retention_days)}),
-        (client.register_workflow_type, {
+        ("RegisterWorkflowType", client.register_workflow_type, {
             "domain": domain, "name": flow.name, "version": version,
             "defaultTaskList": {"name": flow.name}, "defaultChildPolicy": "TERMINATE",
             "defaultTaskStartToCloseTimeout": "300",
             "defaultExecutionStartToCloseTimeout": str(SWF_LIMITS.longest_timeout_seconds)})]
-    calls += [(client.register_activity_type, {
-        "domain": domain, "name": activity.name, "version": activity.version,
+    calls += [("RegisterActivityType", client.register_activity_type, {
+        "domain": domain, "name": activity.name, "version": version,
         "defaultTaskList": {"name": activity.task_list}})
         for activity in find_workflow_activities(flow)]
-    for call, arguments in calls:
+    for operation, call, arguments in calls:
+        what = " ".join(filter(None, (operation, arguments["name"], arguments.get("version"))))
         try:
             call(**arguments)
         except Exception as error:
-            if error_code(error) not in ALREADY_EXISTS:
-                raise
-            logger.debug("%s %s already exists", call.__name__, arguments.get("name"))
+            if error_code(error) in ALREADY_EXISTS:
+                logger.debug("%s: already registered", what)
+            else:
+                logger.warning("%s refused, going on without it: %s", what,
+                               " ".join(str(error).split()))

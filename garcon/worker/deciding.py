@@ -5,56 +5,92 @@ their history and their activities' expansions: the next decision task of one of
 for the events since the previous decision (`startAtPreviousStartedEvent`) and folds only
 those. When the events do not follow on what it kept (another decider took the tasks in
 between, or the service sent the whole history), it starts again from the whole history.
+
+Paging is bounded: no history is longer than SWF's 25,000 events, so an answer that keeps
+handing out next-page tokens (PAGE_MARGIN times as many pages as that takes) is dropped with an
+error that says so, rather than followed forever.
+
+garcon 1.1.1's DeciderWorker methods (`register`, `get_history`, `get_activity_states`,
+`create_decisions_from_flow`, `delegate_decisions`) are the steps of `answer`, each over the
+same fold and the one decider.
 """
 from __future__ import annotations
 
 import logging
+import math
 import random
 import time
 from collections import Counter, OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+from garcon.activity import find_workflow_activities
+from garcon.context import ExecutionContext
 from garcon.decider import DecisionReport, decide_with_report
+from garcon.event import ActivityStates, activity_states_from_events, fold_of
 from garcon.expansion import Expansions
 from garcon.history import HistoryState
 from garcon.limits import SWF_LIMITS, SWFLimits
 from garcon.log import worker_logger
+from garcon.worker.activities import is_client_then_flow
 from garcon.worker.client import flow_client, register_flow
 from garcon.worker.polling import Backoff, Poller, report, respond
+
+PAGE_MARGIN = 4
+"""How many times more pages than the longest history needs a worker follows: SWF may send
+fewer events a page than asked for."""
+
+
+class EndlessPaging(RuntimeError):
+    """An answer that kept handing out next-page tokens past any real history's length."""
 
 
 class DeciderWorker:
     """Decides the flow's executions: `run()` answers one decision task (garcon's API); the
-    `python -m garcon.worker` loop and the simulator harness call `poll` and `answer`."""
+    `python -m garcon.worker` loop and the simulator harness call `poll` and `answer`.
+    `DeciderWorker(client, flow)`, as garcon's example projects write it, works too.
 
-    def __init__(self, flow: Any, register: bool = True, *, client: Any = None,
+    Registering (`register=True`) does not stop the worker when SWF refuses it (no
+    credentials, no swf:Register* permission): each refusal is a warning, and a type that is
+    really missing fails the workflow when it is scheduled, naming the activity and the cause.
+    """
+
+    def __init__(self, flow: Any, register: Any = True, *, client: Any = None,
                  limits: SWFLimits = SWF_LIMITS, logger: logging.Logger | None = None,
                  remembered_runs: int = 256, sleep: Callable[[float], Any] = time.sleep,
                  rng: random.Random | None = None):
+        if is_client_then_flow(flow, register):
+            flow, register, client = register, True, client or flow
         self.flow = flow
         self.client = client if client is not None else flow_client(flow)
         self.domain = flow.domain
         self.task_list = flow.name
+        self.version = getattr(flow, "version", "1.0")
+        self.activities = find_workflow_activities(flow)
         self.limits = limits
         self.on_exception = getattr(flow, "on_exception", None)
         self.logger = logger or worker_logger()
         self.sleep = sleep
-        """How to wait between two tries of an answer (the simulator's is virtual)."""
+        """How to wait out a backoff (the simulator's is virtual)."""
         self.rng = rng or random.Random()
         """The jitter of backoffs (the simulator's is seeded)."""
         self._own_poller: Poller | None = None
         self._runs: OrderedDict[str, RunMemory] = OrderedDict()
         self._remembered_runs = remembered_runs
         if register:
-            register_flow(self.client, flow, self.logger)
+            self.register()
+
+    def register(self) -> None:
+        """Register the domain, the workflow type and the activity types (see
+        `register_flow`): what exists already or is refused is logged, not raised."""
+        register_flow(self.client, self.flow, self.logger)
 
     def run(self, identity: str | None = None) -> bool:
         """Poll once and answer the task if one came; errors are logged and reported to the
         flow's `on_exception`. Always True, so that `while worker.run(): pass` runs forever."""
         delay = self._poller(identity)()
         if delay:
-            time.sleep(delay)
+            self.sleep(delay)
         return True
 
     def _poller(self, identity: str | None) -> Poller:
@@ -83,35 +119,77 @@ class DeciderWorker:
         if identity:
             request["identity"] = identity
         task = self.client.poll_for_decision_task(**request)
-        if not task.get("taskToken"):
+        if not task.get("taskToken") and not task.get("events"):
             return None
-        events = list(task.get("events", ()))
-        page = task
-        while page.get("nextPageToken"):
-            page = self.client.poll_for_decision_task(**request,
-                                                      nextPageToken=page["nextPageToken"])
-            events.extend(page.get("events", ()))
+        events = [event for page in self._pages(self.client.poll_for_decision_task, request,
+                                                task, "decision task")
+                  for event in page.get("events", ())]
         return {**task, "events": events}
 
     def answer(self, task: dict) -> DecisionReport:
         """Decide on the task's history and respond; a task that is gone meanwhile (timed out,
         execution closed) is logged and dropped."""
-        execution = {"domain": self.domain, **task["workflowExecution"]}
+        execution = task.get("workflowExecution") or {}
         memory = self._remember(task)
-        decision = decide_with_report(self.flow, memory.state, execution, limits=self.limits,
-                                      expansions=memory.expansions)
+        states, context = ActivityStates(memory.state), ExecutionContext(fold=memory.state)
+        context.set_workflow_execution_info(task, self.domain)
+        decisions: list[dict] = []
+        custom = getattr(self.flow, "decider", None)
+        if custom is None:
+            decision = self.create_decisions_from_flow(decisions, states, context)
+        else:
+            decision = self.delegate_decisions(decisions, custom, states, context)
+        what = f"{execution.get('workflowId')} {execution.get('runId')}"
+        if respond(self.client.respond_decision_task_completed,
+                   {"taskToken": task.get("taskToken"), "decisions": decisions},
+                   what=f"{what}: decision task", sleep=self.sleep, rng=self.rng,
+                   logger=self.logger):
+            self.logger.info("%s: %s", what, summarize(decisions))
+        return decision
+
+    # garcon's steps of a decision.
+
+    def get_history(self, identity: str, poll: dict) -> list[dict]:
+        """The events of a decision task and of its further pages (asked for as garcon did:
+        domain, identity, task list), without the DecisionTask* events."""
+        request = {"domain": self.domain, "identity": identity,
+                   "taskList": {"name": self.task_list}}
+        return [event for page in self._pages(self.client.poll_for_decision_task, request,
+                                              poll, "decision task")
+                for event in page.get("events", ())
+                if not event["eventType"].startswith("Decision")]
+
+    def get_activity_states(self, history: list[dict]) -> ActivityStates:
+        """Per activity type and id, the ActivityState of each instance in the history."""
+        return activity_states_from_events(history)
+
+    def create_decisions_from_flow(self, decisions: list, activity_states: Mapping,
+                                   context: ExecutionContext) -> DecisionReport:
+        """Add to `decisions` what `decide` makes of the activity states (of a history) and
+        the execution `context`; the flow's exception, if its code raised, goes to
+        `on_exception`, the budget warnings to the log."""
+        return self._decide(decisions, activity_states, context)
+
+    def delegate_decisions(self, decisions: list, decider: Callable, history: Mapping,
+                           context: ExecutionContext) -> DecisionReport:
+        """`create_decisions_from_flow` for a flow with a custom decider (`decider`, the
+        flow's), which `decide` calls with `schedule`."""
+        return self._decide(decisions, history, context)
+
+    def _decide(self, decisions: list, activity_states: Mapping,
+                context: ExecutionContext) -> DecisionReport:
+        fold = fold_of(activity_states)
+        execution = context.execution
+        memory = self._runs.get(execution["runId"]) if execution else None
+        expansions = memory.expansions if memory is not None and memory.state is fold else None
+        decision = decide_with_report(self.flow, fold, execution, limits=self.limits,
+                                      expansions=expansions)
+        where = f"{execution['workflowId']} {execution['runId']}" if execution else "decision"
         for warning in decision.warnings:
-            self.logger.warning("%s %s: %s", execution["workflowId"], execution["runId"],
-                                warning)
+            self.logger.warning("%s: %s", where, warning)
         if decision.error is not None:
             report(self.on_exception, self, decision.error, self.logger)
-        if not respond(self.client.respond_decision_task_completed,
-                       {"taskToken": task["taskToken"], "decisions": decision.decisions},
-                       what=f"{execution['workflowId']} {execution['runId']}: decision task",
-                       sleep=self.sleep, rng=self.rng, logger=self.logger):
-            return decision
-        self.logger.info("%s %s: %s", execution["workflowId"], execution["runId"],
-                         summarize(decision.decisions))
+        decisions.extend(decision.decisions)
         return decision
 
     def memory(self, run_id: str) -> RunMemory | None:
@@ -140,13 +218,30 @@ class DeciderWorker:
         events: list[dict] = []
         request = {"domain": self.domain, "execution": execution,
                    "maximumPageSize": self.limits.page_size}
-        page: dict = {}
-        while True:
-            page = self.client.get_workflow_execution_history(**request, **(
-                {"nextPageToken": page["nextPageToken"]} if page.get("nextPageToken") else {}))
+        call = self.client.get_workflow_execution_history
+        for page in self._pages(call, request, call(**request), "history"):
             events.extend(e for e in page["events"] if e["eventId"] <= started_event_id)
-            if not page.get("nextPageToken") or events[-1]["eventId"] >= started_event_id:
-                return events
+            if events and events[-1]["eventId"] >= started_event_id:
+                break
+        return events
+
+    def _pages(self, call: Callable[..., dict], request: dict, first: dict,
+               what: str) -> Iterator[dict]:
+        """`first`, then the pages that follow it, each asked for with the token of the one
+        before; EndlessPaging past PAGE_MARGIN times the pages of the longest history."""
+        limit = PAGE_MARGIN * math.ceil(self.limits.history_events / self.limits.page_size)
+        page = first
+        yield page
+        for _ in range(limit - 1):
+            if not page.get("nextPageToken"):
+                return
+            page = call(**request, nextPageToken=page["nextPageToken"])
+            yield page
+        if page.get("nextPageToken"):
+            raise EndlessPaging(
+                f"the {what} had a next page after {limit} pages: no history is that long "
+                f"(at most {self.limits.history_events:,} events, {self.limits.page_size:,} "
+                "a page), so this answer is dropped")
 
 
 class RunMemory:

@@ -1,0 +1,292 @@
+"""The served service and its journal, in process, on clocks the test moves: what is journaled,
+that a replay rebuilds the state byte for byte (tokens included), where the clock resumes after
+a restart, that deadlines fire alike however finely the clock was moved, and what a journal
+that cannot be written does."""
+import asyncio
+import json
+import re
+import sqlite3
+
+import httpx
+import pytest
+
+from garcon_sim import Simulator, dump_history
+from garcon_sim.server.app import ServerApp
+from garcon_sim.server.driver import ClockDriver
+from garcon_sim.server.journal import Journal, JournalError
+from garcon_sim.server.polls import LongPolls
+from garcon_sim.server.served import ServedService
+
+DOMAIN = "journal"
+WORKFLOW = {"name": "flow", "version": "1"}
+ACTIVITY = {"name": "act", "version": "1"}
+
+
+class Clocks:
+    """A wall clock and a monotonic clock that move only when the test says."""
+
+    def __init__(self, wall: float = 1_800_000_000.0) -> None:
+        self.wall_seconds = wall
+        self.monotonic_seconds = 100.0
+
+    def wall(self) -> float:
+        return self.wall_seconds
+
+    def monotonic(self) -> float:
+        return self.monotonic_seconds
+
+    def pass_(self, seconds: float) -> None:
+        self.wall_seconds += seconds
+        self.monotonic_seconds += seconds
+
+
+def open_served(path, clocks, **options):
+    return ServedService.open(db=path, wall=clocks.wall, monotonic=clocks.monotonic, **options)
+
+
+def call(served, operation, **params):
+    answer = served.call(operation, params, json.dumps(params).encode())
+    assert answer.status == 200, answer.body
+    return answer.body
+
+
+def histories(served):
+    return {key: dump_history(run.events) for key, run in served.world.runs.items()}
+
+
+def register(served):
+    call(served, "RegisterDomain", name=DOMAIN, workflowExecutionRetentionPeriodInDays="1")
+    call(served, "RegisterWorkflowType", domain=DOMAIN, **WORKFLOW,
+         defaultTaskList={"name": "decisions"}, defaultChildPolicy="TERMINATE",
+         defaultTaskStartToCloseTimeout="60", defaultExecutionStartToCloseTimeout="3600")
+    call(served, "RegisterActivityType", domain=DOMAIN, **ACTIVITY,
+         defaultTaskList={"name": "work"}, defaultTaskHeartbeatTimeout="10",
+         defaultTaskScheduleToStartTimeout="NONE", defaultTaskStartToCloseTimeout="30",
+         defaultTaskScheduleToCloseTimeout="NONE")
+
+
+def schedule(activity_id):
+    return {"decisionType": "ScheduleActivityTask", "scheduleActivityTaskDecisionAttributes": {
+        "activityType": ACTIVITY, "activityId": activity_id, "input": f"<{activity_id}>"}}
+
+
+def drive(served, clocks):
+    """Two executions, activities answered, one held past its heartbeat timeout, a timer, a
+    history read in pages; the clock moved between calls as the clock driver moves it."""
+    register(served)
+    for workflow_id in ("one", "two"):
+        call(served, "StartWorkflowExecution", domain=DOMAIN, workflowId=workflow_id,
+             workflowType=WORKFLOW, input="{}")
+    for _ in range(2):
+        task = call(served, "PollForDecisionTask", domain=DOMAIN,
+                    taskList={"name": "decisions"}, identity="decider")
+        call(served, "RespondDecisionTaskCompleted", taskToken=task["taskToken"], decisions=[
+            schedule("a"), schedule("b"),
+            {"decisionType": "StartTimer", "startTimerDecisionAttributes": {
+                "timerId": "t", "startToFireTimeout": "15"}}])
+    clocks.pass_(2.25)
+    first = call(served, "PollForActivityTask", domain=DOMAIN, taskList={"name": "work"},
+                 identity="w1")
+    call(served, "RecordActivityTaskHeartbeat", taskToken=first["taskToken"], details="half")
+    clocks.pass_(0.5)
+    call(served, "RespondActivityTaskCompleted", taskToken=first["taskToken"], result="ok")
+    held = call(served, "PollForActivityTask", domain=DOMAIN, taskList={"name": "work"},
+                identity="w2")
+    for _ in range(7):  # the driver wakes at its own moments; timeouts and the timer fire
+        clocks.pass_(3.1)
+        served.catch_up()
+    call(served, "DescribeWorkflowExecution", domain=DOMAIN, execution=first[
+        "workflowExecution"])
+    call(served, "PollForActivityTask", domain="journal", taskList={"name": "nothing here"})
+    page = call(served, "GetWorkflowExecutionHistory", domain=DOMAIN,
+                execution=first["workflowExecution"], maximumPageSize=3)
+    assert "nextPageToken" in page
+    kept = call(served, "PollForActivityTask", domain=DOMAIN, taskList={"name": "work"},
+                identity="w3")
+    return held, kept, page
+
+
+def test_the_calls_that_changed_the_state_are_journaled_and_no_others(tmp_path):
+    clocks = Clocks()
+    served = open_served(tmp_path / "state.sqlite", clocks)
+    drive(served, clocks)
+    journaled = [entry.operation for entry in served.journal.entries()]
+    assert journaled == [
+        "RegisterDomain", "RegisterWorkflowType", "RegisterActivityType",
+        "StartWorkflowExecution", "StartWorkflowExecution",
+        "PollForDecisionTask", "RespondDecisionTaskCompleted",
+        "PollForDecisionTask", "RespondDecisionTaskCompleted",
+        "PollForActivityTask", "RecordActivityTaskHeartbeat", "RespondActivityTaskCompleted",
+        "PollForActivityTask",
+        # DescribeWorkflowExecution and the empty poll changed nothing: not journaled
+        "GetWorkflowExecutionHistory",  # it issued a page token
+        "PollForActivityTask"]
+    instants = [entry.millis for entry in served.journal.entries()]
+    assert instants == sorted(instants)
+    assert instants[-1] == served.simulator.clock.millis
+
+
+def test_a_restart_on_the_journal_rebuilds_the_state_byte_for_byte(tmp_path):
+    clocks = Clocks()
+    path = tmp_path / "state.sqlite"
+    served = open_served(path, clocks, seed=7)
+    held, kept, page = drive(served, clocks)
+    before = histories(served)
+    tokens = sorted(served.world.tokens)
+    due = served.next_due()
+    served.close()
+
+    again = open_served(path, clocks)  # no downtime: the clock stands where it stood
+    assert again.replayed == 15 and again.seed == 7
+    assert histories(again) == before
+    assert sorted(again.world.tokens) == tokens
+    assert again.next_due() == due
+    # The page token and the task token handed out before the restart still work.
+    rest = call(again, "GetWorkflowExecutionHistory", domain=DOMAIN,
+                execution=held["workflowExecution"], nextPageToken=page["nextPageToken"],
+                maximumPageSize=3)
+    assert rest["events"][0]["eventId"] == 4
+    call(again, "RespondActivityTaskFailed", taskToken=kept["taskToken"], reason="late")
+    with pytest.raises(AssertionError, match="Unknown activity"):
+        call(again, "RespondActivityTaskCompleted", taskToken=held["taskToken"])
+
+
+def test_the_same_calls_at_the_same_instants_give_the_same_bytes_with_or_without_a_journal(
+        tmp_path):
+    journaled, memory = Clocks(), Clocks()
+    with_journal = open_served(tmp_path / "state.sqlite", journaled)
+    in_memory = ServedService.open(wall=memory.wall, monotonic=memory.monotonic)
+    drive(with_journal, journaled)
+    drive(in_memory, memory)
+    assert histories(with_journal) == histories(in_memory)
+
+
+def test_after_a_restart_the_clock_resumes_as_if_the_server_had_run_on_at_its_speed(tmp_path):
+    clocks = Clocks()
+    path = tmp_path / "state.sqlite"
+    served = open_served(path, clocks, speed=2)
+    start = served.simulator.clock.millis
+    _, kept, _ = drive(served, clocks)  # 24.45 real seconds, 48.9 virtual
+    stopped = served.simulator.clock.now()
+    served.close()
+    clocks.pass_(30)  # the server is down for 30 s: 60 virtual seconds at speed 2
+    again = open_served(path, clocks, speed=10)
+    assert again.simulator.clock.millis == start + round((24.45 + 30) * 2 * 1000)
+    # The attempt w3 held (a worker that died with the server, say) timed out meanwhile, at
+    # its own instant: its heartbeat timeout, 10 s after it started.
+    run = again.world.runs[(DOMAIN, "two", kept["workflowExecution"]["runId"])]
+    started = run.events[kept["startedEventId"] - 1]
+    timed_out = [event for event in run.events if event["eventType"] == "ActivityTaskTimedOut"
+                 and event["activityTaskTimedOutEventAttributes"]["startedEventId"]
+                 == kept["startedEventId"]]
+    assert [e["activityTaskTimedOutEventAttributes"]["timeoutType"] for e in timed_out] == [
+        "HEARTBEAT"]
+    assert timed_out[0]["eventTimestamp"] > stopped
+    assert (timed_out[0]["eventTimestamp"] - started["eventTimestamp"]).total_seconds() == 10
+    # From now on the clock runs at the new speed.
+    clocks.pass_(1)
+    assert again.now_millis() == again.anchor.virtual_millis + 10_000
+
+
+def test_deadlines_fire_alike_whether_the_clock_moves_in_one_step_or_in_many():
+    """What makes replay exact: a replay moves the clock once per call, the live server moved
+    it whenever its driver woke."""
+    def scenario(steps):
+        sim = Simulator(seed=3)
+        swf = sim.direct_client()
+        swf.register_domain(name=DOMAIN, workflowExecutionRetentionPeriodInDays="1")
+        swf.register_workflow_type(domain=DOMAIN, **WORKFLOW,
+                                   defaultTaskList={"name": "decisions"},
+                                   defaultChildPolicy="TERMINATE",
+                                   defaultTaskStartToCloseTimeout="5",
+                                   defaultExecutionStartToCloseTimeout="100")
+        swf.register_activity_type(domain=DOMAIN, **ACTIVITY, defaultTaskList={"name": "work"},
+                                   defaultTaskHeartbeatTimeout="3",
+                                   defaultTaskScheduleToStartTimeout="7",
+                                   defaultTaskStartToCloseTimeout="9",
+                                   defaultTaskScheduleToCloseTimeout="12")
+        run_id = swf.start_workflow_execution(domain=DOMAIN, workflowId="w",
+                                              workflowType=WORKFLOW)["runId"]
+        task = swf.poll_for_decision_task(domain=DOMAIN, taskList={"name": "decisions"})
+        swf.respond_decision_task_completed(taskToken=task["taskToken"], decisions=[
+            schedule(f"a{n}") for n in range(4)] + [
+            {"decisionType": "StartTimer", "startTimerDecisionAttributes": {
+                "timerId": f"t{n}", "startToFireTimeout": str(n)}} for n in range(0, 9, 2)])
+        for _ in range(2):
+            swf.poll_for_activity_task(domain=DOMAIN, taskList={"name": "work"})
+        for step in steps:  # 60 virtual seconds: every kind of timeout, the decision's too
+            sim.clock.advance(milliseconds=step)
+        swf.poll_for_decision_task(domain=DOMAIN, taskList={"name": "decisions"})
+        return dump_history(sim.service.world.runs[(DOMAIN, "w", run_id)].events)
+
+    once = scenario([60_000])
+    assert scenario([1] * 60_000) == once
+    assert scenario([1_234, 17, 5_000, 3, 40_000, 13_746]) == once
+    assert "SCHEDULE_TO_START" in once and "HEARTBEAT" in once and "TimerFired" in once
+
+
+def test_a_journal_that_replays_differently_is_refused(tmp_path):
+    clocks = Clocks()
+    path = tmp_path / "state.sqlite"
+    served = open_served(path, clocks)
+    drive(served, clocks)
+    served.close()
+    with sqlite3.connect(path) as db:  # as if another version had answered the 7th call
+        db.execute("UPDATE calls SET digest = digest + 1 WHERE seq = 7")
+    with pytest.raises(JournalError, match=re.escape("call 7 (RespondDecisionTaskCompleted) "
+                                                     "answers differently on replay")):
+        open_served(path, clocks)
+
+
+def test_a_journal_of_another_seed_or_a_file_of_something_else_is_refused(tmp_path):
+    clocks = Clocks()
+    path = tmp_path / "state.sqlite"
+    open_served(path, clocks, seed=1).close()
+    with pytest.raises(JournalError, match="holds the state of seed 1, not 2"):
+        open_served(path, clocks, seed=2)
+    open_served(path, clocks, seed=1).close()  # the same seed, or none, goes on
+
+    other = tmp_path / "other.sqlite"
+    with sqlite3.connect(other) as db:
+        db.execute("CREATE TABLE people (name TEXT)")
+    with pytest.raises(JournalError, match="not a garcon-sim journal"):
+        Journal(other)
+    text = tmp_path / "notes.txt"
+    text.write_text("these are not the calls you are looking for\n" * 100)
+    with pytest.raises(JournalError, match="cannot be opened as a journal"):
+        Journal(text)
+
+
+def test_a_journal_that_cannot_be_written_answers_500_and_stops_the_server(tmp_path):
+    """The state would run ahead of its journal: the call is not acknowledged, and the server
+    is told to stop (an in-process app over a real journal whose connection is gone)."""
+    clocks = Clocks()
+    served = open_served(tmp_path / "state.sqlite", clocks)
+    stops = []
+
+    async def scenario():
+        served.commit_in_groups(asyncio.get_running_loop())
+        polls = LongPolls(served, timeout=1)
+        app = ServerApp(served, polls, ClockDriver(served, polls, on_fatal=stops.append),
+                        on_fatal=stops.append)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                     base_url="http://serve") as client:
+            async def register(name):
+                return await client.post("/", headers={
+                    "X-Amz-Target": "SimpleWorkflowService.RegisterDomain"}, json={
+                    "name": name, "workflowExecutionRetentionPeriodInDays": "1"})
+
+            first = await register("kept")
+            served.journal._db.close()  # the disk is gone, say
+            second = await register("lost")
+            return first, second
+
+    first, second = asyncio.run(scenario())
+    assert first.status_code == 200
+    assert second.status_code == 500
+    assert second.json()["__type"] == "com.amazon.coral.service#InternalFailure"
+    assert "cannot write the journal" in second.json()["message"]
+    assert len(stops) == 1 and "cannot write the journal" in stops[0]
+    served.close()
+    reopened = Journal(tmp_path / "state.sqlite")
+    assert [entry.operation for entry in reopened.entries()] == ["RegisterDomain"]
