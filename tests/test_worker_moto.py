@@ -214,10 +214,10 @@ WITHOUT_REGISTER = {"Version": "2012-10-17", "Statement": [{
 
 
 @contextmanager
-def iam_enforced(endpoint, user):
+def iam_enforced(moto_endpoint, user):
     """moto's IAM checks on while inside; the credentials of a new user allowed every SWF call
     a worker makes but swf:Register*."""
-    iam = boto3.client("iam", endpoint_url=endpoint, region_name="us-east-1",
+    iam = boto3.client("iam", endpoint_url=moto_endpoint, region_name="us-east-1",
                        aws_access_key_id="testing", aws_secret_access_key="testing")
     iam.create_user(UserName=user)
     iam.put_user_policy(UserName=user, PolicyName="no-register",
@@ -226,7 +226,7 @@ def iam_enforced(endpoint, user):
 
     def checks_after(requests):
         urllib.request.urlopen(urllib.request.Request(
-            f"{endpoint}/moto-api/reset-auth", data=str(requests).encode(), method="POST",
+            f"{moto_endpoint}/moto-api/reset-auth", data=str(requests).encode(), method="POST",
             headers={"Content-Type": "text/plain"}))
 
     checks_after(0)
@@ -243,8 +243,8 @@ def refused_flow(domain):
         name="a", run=runner.Sync(lambda context, activity: {"ran": True})))
 
 
-def client_of(endpoint, credentials):
-    return boto3.client("swf", endpoint_url=endpoint, region_name="us-east-1",
+def client_of(moto_endpoint, credentials):
+    return boto3.client("swf", endpoint_url=moto_endpoint, region_name="us-east-1",
                         aws_access_key_id=credentials["AWS_ACCESS_KEY_ID"],
                         aws_secret_access_key=credentials["AWS_SECRET_ACCESS_KEY"])
 
@@ -264,11 +264,11 @@ def drive_to_the_close(swf, flow, run_id, workflow_id):
 
 
 def test_a_decider_refused_registration_warns_and_runs_on_what_an_admin_registered(
-        endpoint, swf, caplog):
+        moto_endpoint, swf, caplog):
     flow = refused_flow("iam-registered")
     register_flow(swf, flow)  # an admin did, at the flow's version
-    with iam_enforced(endpoint, "decider") as credentials:
-        restricted = client_of(endpoint, credentials)
+    with iam_enforced(moto_endpoint, "decider") as credentials:
+        restricted = client_of(moto_endpoint, credentials)
         with caplog.at_level(logging.WARNING, logger="garcon.worker"):
             DeciderWorker(flow, client=restricted)
         run_id = restricted.start_workflow_execution(
@@ -284,15 +284,15 @@ def test_a_decider_refused_registration_warns_and_runs_on_what_an_admin_register
     assert events[-1]["eventType"] == "WorkflowExecutionCompleted"
 
 
-def test_types_really_missing_fail_the_workflow_when_scheduled_naming_them(endpoint, swf):
+def test_types_really_missing_fail_the_workflow_when_scheduled_naming_them(moto_endpoint, swf):
     flow = refused_flow("iam-missing")
     swf.register_domain(name=flow.domain, workflowExecutionRetentionPeriodInDays="1")
     swf.register_workflow_type(
         domain=flow.domain, name="refused", version="2.0", defaultTaskList={"name": "refused"},
         defaultChildPolicy="TERMINATE", defaultTaskStartToCloseTimeout="300",
         defaultExecutionStartToCloseTimeout="3600")  # and no activity type
-    with iam_enforced(endpoint, "decider-missing") as credentials:
-        restricted = client_of(endpoint, credentials)
+    with iam_enforced(moto_endpoint, "decider-missing") as credentials:
+        restricted = client_of(moto_endpoint, credentials)
         DeciderWorker(flow, client=restricted)
         run_id = restricted.start_workflow_execution(
             domain=flow.domain, workflowId="missing-1",
@@ -303,7 +303,7 @@ def test_types_really_missing_fail_the_workflow_when_scheduled_naming_them(endpo
         "SWF refused to schedule refused_a-1: ACTIVITY_TYPE_DOES_NOT_EXIST")
 
 
-def test_the_worker_command_starts_without_register_permission(endpoint, swf, tmp_path):
+def test_the_worker_command_starts_without_register_permission(moto_endpoint, swf, tmp_path):
     flow_file = tmp_path / "refused_flow.py"
     flow_file.write_text(
         "from garcon import activity, runner\n"
@@ -311,10 +311,10 @@ def test_the_worker_command_starts_without_register_permission(endpoint, swf, tm
         "a = activity.create(domain, name)(name='a', run=runner.Sync(\n"
         "    lambda context, activity: {'ran': True}))\n")
     register_flow(swf, refused_flow("iam-command"))  # an admin did
-    with iam_enforced(endpoint, "command") as credentials:
-        process = worker(endpoint, str(flow_file), env=credentials)
+    with iam_enforced(moto_endpoint, "command") as credentials:
+        process = worker(moto_endpoint, str(flow_file), env=credentials)
         try:
-            restricted = client_of(endpoint, credentials)
+            restricted = client_of(moto_endpoint, credentials)
             run_id = restricted.start_workflow_execution(
                 domain="iam-command", workflowId="command-1",
                 workflowType={"name": "refused", "version": "2.0"})["runId"]
