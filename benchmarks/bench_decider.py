@@ -11,6 +11,13 @@ with one instance per part of another generator (requires a2). Scenarios:
 (c) For reference, the history of (a) with a3 at 8,000 instances: it cannot fit (24,000 more
     events), so ours fails the workflow with the history budget; garcon 1.1.1 schedules all
     8,000, checking a3's requirements once per instance against every a2 instance.
+(w) A warm decision: a2 with 7,220 instances, a3's 400 scheduled and started, 2 of them
+    completed and decided on; then 7 more complete. The next decision task brings 10 events
+    (the previous DecisionTaskCompleted, the 7 closes, DecisionTaskScheduled and Started) on a
+    history of about 22,500. Timed: `DeciderWorker.answer(task)` of a worker that answered the
+    previous decision task (its fold of the history and its expansions kept), its answer
+    recorded instead of sent (the service's part is not the decider's). Beside it: the cold
+    decision, `decide(flow, events, execution)` on the whole history, and garcon 1.1.1 on it.
 
 The histories are real SWF histories from the simulator: `garcon_sim.Simulator` (direct client)
 driven by our DeciderWorker and ActivityWorker, every open activity (a wave of up to 1,000)
@@ -31,6 +38,9 @@ rebuilds the flow with garcon 1.1.1's API, loads the same JSON file and times wh
 (activity.find_available_activities, then find_uncomplete_activities) into a list. Both sides run
 gc.collect() before each timed call. Rounds interleave the two, scenario by scenario; the table
 gives the median and the best of all calls, and checks that both scheduled the same activities.
+
+Targets: a warm decision at most 2 ms; the cold one a median of at most 50 ms and at least 10
+times faster than garcon 1.1.1 in the same run (medians).
 
     python benchmarks/bench_decider.py [--rounds 3] [--repeat 5]
 """
@@ -74,13 +84,17 @@ class Scenario:
     """The scenario whose history this one reuses."""
     baseline_calls: int | None = None
     """garcon 1.1.1's calls per round (None: --repeat, as ours)."""
+    warm: bool = False
+    """The warm scenario: its history is `simulate_warm`'s, and a warm decision is timed too."""
 
 
+WARM = "(w) a2 7,220, a3 400 running"
 SCENARIOS = (
     Scenario("(b) a2 330, a3 400", 330, 400),
     Scenario("(a) a2 7,500, a3 400", 7_500, 400),
     Scenario("(c) a2 7,500, a3 8,000", 7_500, 8_000, history_of="(a) a2 7,500, a3 400",
              baseline_calls=1),
+    Scenario(WARM, 7_220, 400, warm=True),
 )
 
 
@@ -105,18 +119,36 @@ def make_flow(items: int, parts: int) -> types.SimpleNamespace:
 
 # The histories, from the simulator.
 
-def simulate(flow: Any) -> tuple[list[dict], dict]:
-    """Run the flow on the simulator, a wave of activities between two decision tasks, until
-    a decision schedules a3; return the history that decision task saw, and its execution."""
+@dataclass
+class Started:
+    """An execution of the flow on a simulator, and the workers that drive it."""
+
+    sim: Simulator
+    swf: Any
+    execution: dict
+    decider: DeciderWorker
+    worker: ActivityWorker
+
+
+def start(flow: Any, workflow_id: str) -> Started:
     sim = Simulator(seed=0)
     swf = sim.direct_client()
     register_flow(swf, flow, QUIET)
-    workflow_id = f"{FLOW_NAME}-1"
     execution = {"domain": DOMAIN, "workflowId": workflow_id, "runId": swf.start_workflow_execution(
         domain=DOMAIN, workflowId=workflow_id, workflowType={"name": FLOW_NAME, "version": "1.0"},
         input="{}")["runId"]}
-    decider = DeciderWorker(flow, register=False, client=swf, limits=sim.limits, logger=QUIET)
-    worker = ActivityWorker(flow, client=swf, limits=sim.limits, logger=QUIET)
+    return Started(sim, swf, execution,
+                   DeciderWorker(flow, register=False, client=swf, limits=sim.limits,
+                                 logger=QUIET),
+                   ActivityWorker(flow, client=swf, limits=sim.limits, logger=QUIET))
+
+
+def simulate(flow: Any) -> tuple[list[dict], dict]:
+    """Run the flow on the simulator, a wave of activities between two decision tasks, until
+    a decision schedules a3; return the history that decision task saw, and its execution."""
+    run = start(flow, f"{FLOW_NAME}-1")
+    sim, swf, execution, decider, worker = (run.sim, run.swf, run.execution, run.decider,
+                                            run.worker)
     while True:
         decision_task = decider.poll(IDENTITY)
         if decision_task is None:
@@ -155,6 +187,69 @@ def whole_history(swf: Any, execution: dict, last_event_id: int) -> list[dict]:
             return [event for event in events if event["eventId"] <= last_event_id]
 
 
+# The warm decision: two decision tasks 10 events apart, from the simulator.
+
+WARM_CLOSES = 7
+
+
+@dataclass
+class Warm:
+    path: Path
+    """The whole history up to the second task, as JSON (what garcon 1.1.1 and `decide` get)."""
+    events: list[dict]
+    first: dict
+    """The decision task a worker answers first: its events are the whole history."""
+    second: dict
+    """The next one: the events since the first's DecisionTaskStarted."""
+    execution: dict
+
+
+class Recorder:
+    """A decider's client that keeps its answers instead of sending them."""
+
+    def __init__(self) -> None:
+        self.decisions: list[dict] = []
+
+    def respond_decision_task_completed(self, **request: Any) -> dict:
+        self.decisions = request["decisions"]
+        return {}
+
+
+def simulate_warm(flow: Any, folder: Path) -> Warm:
+    run = start(flow, f"{FLOW_NAME}-warm")
+    sim, swf, execution, decider, worker = (run.sim, run.swf, run.execution, run.decider,
+                                            run.worker)
+    while not scheduled(decider.answer(decider.poll(IDENTITY)).decisions, flow.a3.name):
+        complete_wave(worker, sim)
+    running = [worker.poll(flow.a3, IDENTITY) for _ in flow.a3.instance_values({})]
+    for attempt in running[:2]:
+        worker.execute(flow.a3, attempt, parallel=False)
+    first = decider.poll(IDENTITY)
+    decider.answer(first)
+    for attempt in running[2:2 + WARM_CLOSES]:
+        worker.execute(flow.a3, attempt, parallel=False)
+    second = decider.poll(IDENTITY)
+    events = whole_history(swf, execution, second["startedEventId"])
+    path = folder / "history-warm.json"
+    path.write_text(dump_history(events))
+    loaded = json.loads(path.read_text())["events"]
+    first = {**first, "events": loaded[:first["startedEventId"]]}
+    return Warm(path, loaded, first, second, execution)
+
+
+def time_warm(flow: Any, warm: Warm, calls: int) -> tuple[list[float], list[dict]]:
+    times, decisions = [], []
+    for _ in range(calls):
+        recorder = Recorder()
+        worker = DeciderWorker(flow, register=False, client=recorder, logger=QUIET)
+        worker.answer(warm.first)
+        gc.collect()
+        started = time.perf_counter()
+        decisions = worker.answer(warm.second).decisions
+        times.append(time.perf_counter() - started)
+    return times, decisions
+
+
 @dataclass
 class History:
     path: Path
@@ -163,18 +258,22 @@ class History:
     execution: dict
 
 
-def write_histories(folder: Path) -> dict[str, History]:
+def write_histories(folder: Path) -> tuple[dict[str, History], Warm]:
     histories: dict[str, History] = {}
     for scenario in SCENARIOS:
         if scenario.history_of is not None:
             histories[scenario.label] = histories[scenario.history_of]
+            continue
+        if scenario.warm:
+            warm = simulate_warm(make_flow(scenario.items, scenario.parts), folder)
+            histories[scenario.label] = History(warm.path, warm.events, warm.execution)
             continue
         events, execution = simulate(make_flow(scenario.items, scenario.parts))
         path = folder / f"history-{scenario.items}.json"
         path.write_text(dump_history(events))
         histories[scenario.label] = History(path, json.loads(path.read_text())["events"],
                                             execution)
-    return histories
+    return histories, warm
 
 
 # Ours.
@@ -306,15 +405,20 @@ class Figures:
     baseline: list[float] = field(default_factory=list)
     our_decisions: list[dict] = field(default_factory=list)
     baseline_decisions: list[dict] = field(default_factory=list)
+    warm: list[float] = field(default_factory=list)
+    warm_decisions: list[dict] = field(default_factory=list)
 
 
-def measure(histories: dict[str, History], baseline: Baseline, rounds: int,
+def measure(histories: dict[str, History], warm: Warm, baseline: Baseline, rounds: int,
             repeat: int) -> dict[str, Figures]:
     figures = {scenario.label: Figures() for scenario in SCENARIOS}
     flows = {scenario.label: make_flow(scenario.items, scenario.parts) for scenario in SCENARIOS}
     for _ in range(rounds):
         for scenario in SCENARIOS:
             found, history = figures[scenario.label], histories[scenario.label]
+            if scenario.warm:
+                times, found.warm_decisions = time_warm(flows[scenario.label], warm, repeat)
+                found.warm += times
             times, found.our_decisions = time_ours(flows[scenario.label], history, repeat)
             found.ours += times
             times, found.baseline_decisions = baseline.time(
@@ -354,6 +458,37 @@ def report(histories: dict[str, History], figures: dict[str, Figures]) -> None:
               f"{describe(found.baseline_decisions)}; "
               + ("same activity ids" if same else "different"))
     growth(histories, figures)
+    warm_report(histories, figures)
+
+
+def warm_report(histories: dict[str, History], figures: dict[str, Figures]) -> None:
+    found = figures[WARM]
+    events = len(histories[WARM].events)
+    cold, old = statistics.median(found.ours), statistics.median(found.baseline)
+    warm = statistics.median(found.warm)
+    print(f"\nwarm decision at {events:,} events, {WARM_CLOSES + 3} of them new (median, best; "
+          "ms):")
+    print(f"  ours, warm (DeciderWorker.answer, fold and expansions kept) "
+          f"{ms(warm):>7} {ms(min(found.warm)):>7}")
+    print(f"  ours, cold (decide on the whole history)                   "
+          f"{ms(cold):>7} {ms(min(found.ours)):>7}")
+    print(f"  garcon 1.1.1 (the whole history, always)                   "
+          f"{ms(old):>7} {ms(min(found.baseline)):>7}")
+    same = found.warm_decisions == found.our_decisions
+    print(f"  decisions: warm {describe(found.warm_decisions)}, cold "
+          f"{describe(found.our_decisions)}: {'the same' if same else 'DIFFERENT'}")
+    large = figures[SCENARIOS[1].label]
+    ratio = statistics.median(large.baseline) / statistics.median(large.ours)
+    print("targets:")
+    print(f"  warm decision at most 2 ms: {'met' if warm <= 0.002 else 'MISSED'} ({ms(warm)} ms)")
+    for label in (SCENARIOS[1].label, WARM):
+        median = statistics.median(figures[label].ours)
+        print(f"  cold decision {label}: median at most 50 ms: "
+              f"{'met' if median <= 0.05 else 'MISSED'} ({ms(median)} ms)")
+    ratio_warm = old / cold
+    for label, value in ((SCENARIOS[1].label, ratio), (WARM, ratio_warm)):
+        print(f"  cold decision {label}: at least 10x garcon 1.1.1 (medians): "
+              f"{'met' if value >= 10 else 'MISSED'} ({value:.1f}x)")
 
 
 def growth(histories: dict[str, History], figures: dict[str, Figures]) -> None:
@@ -381,14 +516,14 @@ def main() -> None:
     baseline = Baseline(baseline_python())
     with tempfile.TemporaryDirectory(prefix="bench-decider-") as folder:
         started = time.perf_counter()
-        histories = write_histories(Path(folder))
+        histories, warm = write_histories(Path(folder))
         print(f"{os.cpu_count()} cores; histories built on the simulator in "
               f"{time.perf_counter() - started:.1f} s; garcon 1.1.1 from {baseline.location}")
         print(f"median and best of {options.rounds} interleaved rounds x {options.repeat} "
               "calls per side (garcon 1.1.1: 1 call per round for (c)), gc.collect() before "
               "each call")
         try:
-            figures = measure(histories, baseline, options.rounds, options.repeat)
+            figures = measure(histories, warm, baseline, options.rounds, options.repeat)
         finally:
             baseline.close()
     report(histories, figures)

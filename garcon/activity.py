@@ -241,13 +241,23 @@ class ActivityInstance:
     def input(self, execution_context: Mapping[str, Any] | None = None) -> dict:
         """The activity input: only the keys the tasks read (when they all say which) and the
         execution keys; otherwise the whole context of the instance."""
-        context = self.context(execution_context)
-        keys = self.runner.sizing(context).requirements
+        shared = self.execution_context if execution_context is None else execution_context
+        local = self.local_context
+        keys = self._sizing(shared).requirements
         if keys is None:
-            return dict(context)
-        selected = {key: context[key] for key in keys if context.get(key) is not None}
-        selected.update({key: context.get(key) for key in EXECUTION_KEYS})
+            return {**shared, **local}
+        selected = {}
+        for key in keys:
+            value = local[key] if key in local else shared.get(key)
+            if value is not None:
+                selected[key] = value
+        for key in EXECUTION_KEYS:
+            selected[key] = local[key] if key in local else shared.get(key)
         return selected
+
+    def _sizing(self, execution_context: Mapping[str, Any]) -> runner_module.Sizing:
+        runner = self.runner
+        return runner.fixed_sizing or runner.sizing(self.context(execution_context))
 
     def create_execution_input(self) -> dict:
         """garcon's name for `input()`."""
@@ -288,7 +298,8 @@ class ActivityInstance:
 
     def _seconds(self, execution_context: Mapping[str, Any] | None = None,
                  pool_size: int | None = None) -> tuple[int, int, int, int]:
-        sizing = self.runner.sizing(self.context(execution_context))
+        sizing = self._sizing(self.execution_context if execution_context is None
+                              else execution_context)
         pool = pool_size or self.pool_size or self.activity.pool_size or 1
         schedule_to_start = min(pool * self.activity.schedule_to_start_timeout,
                                 SWF_LIMITS.longest_timeout_seconds)
@@ -346,9 +357,8 @@ def instance_ids(activity_name: str, instances: Iterable[Mapping[str, Any]],
     """garcon's activity ids: the name and `1` for an instance without generator values, else
     the name and `utils.create_dictionary_key` of its values (so the id depends only on the
     values, not on their order); a custom decider's schedule id follows."""
-    tail = "" if suffix is None else f"-{suffix}"
-    key = utils.create_dictionary_key
-    return [f"{activity_name}-{key(values) if values else 1}{tail}" for values in instances]
+    head, tail = f"{activity_name}-", "" if suffix is None else f"-{suffix}"
+    return [head + (key or "1") + tail for key in utils.dictionary_keys(instances)]
 
 
 _OPTIONS = frozenset({

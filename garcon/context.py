@@ -16,7 +16,8 @@ class ExecutionContext:
     def __init__(self, events: Iterable[dict] | None = None, *,
                  fold: HistoryState | None = None):
         """The context of `events` (in any order), or of `fold`, read as it grows."""
-        self._fold = fold if fold is not None else HistoryState.fold(in_order(events or ()))
+        self._fold = fold if fold is not None else HistoryState.fold(
+            in_order(events or ()), whole=False)
         self._execution: dict[str, Any] = {}
 
     @property

@@ -24,7 +24,8 @@ Ready instances are scheduled while the decision has room for them:
   with those of everything already open, still leave room to close the workflow.
 
 Before any of this, the history budget: when the events used plus the fewest the remaining
-instances need (3 per attempt still to run, then a decision task and the close) cannot fit under
+instances need at best (3 per attempt still to run, a decision task per round of scheduling that
+must follow another, then a decision task and the close: see `garcon.budget`) cannot fit under
 the limit, the workflow fails at once with a reason that says so, instead of being terminated by
 SWF with EVENT_LIMIT_EXCEEDED.
 
@@ -60,7 +61,7 @@ from garcon.activity import (
     find_workflow_activities,
 )
 from garcon.expansion import Expansion, Expansions
-from garcon.history import HistoryState, InstanceHistory
+from garcon.history import HistoryError, HistoryState, InstanceHistory
 from garcon.limits import SWF_LIMITS, SWFLimits
 from garcon.runner import RunnerMissing
 
@@ -103,9 +104,11 @@ def decide(flow: Any, events: Iterable[dict] | HistoryState, execution: dict | N
            limits: SWFLimits = SWF_LIMITS) -> list[dict]:
     """The decisions to send with RespondDecisionTaskCompleted for this history.
 
-    `events` is the history up to the decision task's DecisionTaskStarted (as boto3 returns it,
-    or as JSON), or its fold; `execution` is `{"domain", "workflowId", "runId"}`, whose values
-    every activity input carries.
+    `events` is the whole history up to the decision task's DecisionTaskStarted (as boto3
+    returns it, or as JSON), or its fold; `execution` is `{"domain", "workflowId", "runId"}`,
+    whose values every activity input carries. A history that is not whole (one page of
+    several, a cut one) or that contradicts itself raises `garcon.history.HistoryError`, which
+    says which events are wrong: no decision is built on a guess.
     """
     return decide_with_report(flow, events, execution, limits=limits).decisions
 
@@ -119,8 +122,7 @@ def decide_with_report(flow: Any, events: Iterable[dict] | HistoryState,
     next (see `garcon.expansion`); the decisions are the same with or without it.
     """
     with _cyclic_gc_paused():
-        state = events if isinstance(events, HistoryState) else HistoryState.fold(
-            _ordered(events))
+        state = events if isinstance(events, HistoryState) else _fold_whole(events)
         return _Pass(flow, state, execution, limits,
                      expansions or Expansions(remember=False)).run()
 
@@ -227,6 +229,7 @@ class _Pass:
         self.report = DecisionReport([])
         self.schedule_context = ScheduleContext()
         self.waiting_on_refusal = False
+        self.timeouts: dict[tuple[str, int], dict[str, str]] = {}
 
     def run(self) -> DecisionReport:
         state = self.state
@@ -272,9 +275,11 @@ class _Pass:
         expansions = [(current, expansion(current)) for current in activities]
         if self.state.decisions_completed == 0:
             self._warn_about_budget()
-        self._check_budget(budget.ATTEMPT_EVENTS * sum(
-            self._attempts_to_come(current, found) for current, found in expansions)
-            + self.state.open_activities + self.state.open_unstarted)
+        to_come = {current.name: self._attempts_to_come(current, found)
+                   for current, found in expansions}
+        rounds = budget.remaining_rounds(self.flow, activities, to_come, self.limits)
+        self._check_budget(budget.ATTEMPT_EVENTS * sum(to_come.values())
+                           + self.state.open_activities + self.state.open_unstarted, rounds)
         for current, found in expansions:
             if found is not None:
                 self._consider_todo(current, found, self.context)
@@ -296,7 +301,7 @@ class _Pass:
             return self.expansions.expand(current, context, self.state, suffix)
         except Exception as error:
             self.report.error = error
-            raise _Fatal(f"a generator of {current.name} raised {_describe(error)}",
+            raise _Fatal(f"a generator of {current.name} raised {describe_error(error)}",
                          traceback.format_exc()) from error
 
     def _consider_todo(self, current: Activity, found: Expansion, context: dict) -> None:
@@ -334,7 +339,7 @@ class _Pass:
             self.schedule_context.mark_uncompleted()
         except Exception as error:
             self.report.error = error
-            raise _Fatal(f"the decider raised {_describe(error)}",
+            raise _Fatal(f"the decider raised {describe_error(error)}",
                          traceback.format_exc()) from error
         if self.schedule_context.completed:
             self.room.close(make.complete_workflow())
@@ -395,7 +400,8 @@ class _Pass:
             return
         built: list[dict] = []
         try:
-            schedule_activity_task(built, instance, version=self.version)
+            schedule_activity_task(built, instance, version=self.version,
+                                   timeouts=self._timeouts(current, instance))
         except RunnerMissing as missing:
             raise _Fatal(str(missing)) from missing
         except (TypeError, ValueError) as error:
@@ -407,13 +413,25 @@ class _Pass:
                              f"over SWF's {self.limits.data:,}")
             self.room.schedule(decision, current, make.schedule_activity_task_size(decision))
 
+    def _timeouts(self, current: Activity, instance: ActivityInstance) -> dict[str, str]:
+        """The instance's timeouts: the same for every instance of an activity whose tasks
+        do not depend on the context, so worked out once a pass."""
+        if getattr(current.runner, "fixed_sizing", None) is None:
+            return instance.timeouts()
+        key = (current.name, instance.pool_size)
+        if key not in self.timeouts:
+            self.timeouts[key] = instance.timeouts()
+        return self.timeouts[key]
+
     # The history budget, and waking up.
 
-    def _check_budget(self, attempt_events: int) -> None:
-        """Fail now if the events the remaining attempts need at the very least, then a
-        decision task and the close, cannot fit under the limit. When this passes, `_Room`
-        has room for at least one attempt: both count the same events."""
-        needed = (CLOSING_EVENTS + attempt_events) if attempt_events else 2
+    def _check_budget(self, attempt_events: int, rounds: int = 0) -> None:
+        """Fail now if the events still to come at best cannot fit under the limit: those of
+        the remaining attempts, the decision tasks that must schedule them one after the other
+        beyond this one (`rounds` in all, see `budget.remaining_rounds`), then a decision task
+        and the close. When this passes, `_Room` has room for at least one attempt."""
+        needed = (CLOSING_EVENTS + attempt_events
+                  + budget.DECISION_TASK_EVENTS * max(rounds - 1, 0)) if attempt_events else 2
         if self.state.events_used + needed > self.limits.history_events:
             raise self._over_budget(needed)
 
@@ -481,17 +499,24 @@ def _call_decider(decider: Callable, schedule: Callable, context: dict) -> None:
         decider(schedule=schedule)
 
 
-def _describe(error: BaseException) -> str:
+def describe_error(error: BaseException) -> str:
+    """`Type: message`, or the type alone when the message is empty."""
     text = str(error)
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
-def _ordered(events: Iterable[dict]) -> list[dict]:
-    """The events in eventId order: SWF gives them ascending, or descending on request."""
+def _fold_whole(events: Iterable[dict]) -> HistoryState:
+    """The fold of a whole history, in eventId order: SWF gives it ascending, or descending on
+    request (the fold says what is wrong with anything else)."""
     events = events if isinstance(events, list) else list(events)
-    if len(events) > 1 and events[0]["eventId"] > events[-1]["eventId"]:
-        return events[::-1]
-    return events
+    if not events:
+        raise HistoryError("the history is empty: the decider needs the whole history, from "
+                           "WorkflowExecutionStarted")
+    try:
+        descending = events[0]["eventId"] > events[-1]["eventId"]
+    except (KeyError, TypeError):
+        descending = False
+    return HistoryState.fold(events[::-1] if descending else events)
 
 
 # garcon 1.1.1's names for the parts of a decision.
@@ -520,13 +545,14 @@ def ensure_requirements(requires: Iterable[ActivityState | None] | None) -> None
 
 
 def schedule_activity_task(decisions: list, instance: ActivityInstance, version: str = "1.0",
-                           id: str | None = None) -> None:
+                           id: str | None = None, timeouts: dict[str, str] | None = None
+                           ) -> None:
     """Append the ScheduleActivityTask of an instance (by default under its own id) to
-    `decisions`: its type at `version`, its input as JSON, its four timeouts. Every
-    ScheduleActivityTask the decider sends is made here."""
+    `decisions`: its type at `version`, its input as JSON, its four timeouts (`timeouts`, when
+    worked out already). Every ScheduleActivityTask the decider sends is made here."""
     decisions.append(make.schedule_activity_task(
         id or instance.id, instance.activity_name, version, instance.activity_worker.task_list,
-        json.dumps(instance.create_execution_input()), instance.timeouts()))
+        json.dumps(instance.create_execution_input()), timeouts or instance.timeouts()))
 
 
 def schedule(decisions: list, schedule_context: ScheduleContext, history: Mapping,

@@ -50,7 +50,7 @@ class ActivityStates(Mapping[str, dict[str, ActivityState]]):
 
 
 def activity_states_from_events(events: Iterable[dict]) -> ActivityStates:
-    return ActivityStates(HistoryState.fold(in_order(events)))
+    return ActivityStates(HistoryState.fold(in_order(events), whole=False))
 
 
 def get_current_context(events: Iterable[dict]) -> ExecutionContext:
@@ -61,7 +61,8 @@ def fold_of(states: Mapping[str, Mapping[str, ActivityState]]) -> HistoryState:
     """The fold behind activity states: theirs when they are a view of one, else the fold of
     the history they stand for (states made by hand, as garcon's tests do): each
     ACTIVITY_SCHEDULED an attempt, closed by the ACTIVITY_FAILED or ACTIVITY_COMPLETED after
-    it (which stand for a scheduled attempt too when none is open)."""
+    it (which stand for a scheduled attempt too when none is open), started just before it
+    closed."""
     if isinstance(states, ActivityStates):
         return states.fold
     events: list[dict] = []
@@ -78,11 +79,13 @@ def fold_of(states: Mapping[str, Mapping[str, ActivityState]]) -> HistoryState:
                 if scheduled == 0 or kind == ACTIVITY_SCHEDULED:
                     scheduled = add("ActivityTaskScheduled", {
                         "activityId": activity_id, "activityType": {"name": name}})
-                if kind == ACTIVITY_FAILED:
-                    add("ActivityTaskFailed", {"scheduledEventId": scheduled})
-                elif kind == ACTIVITY_COMPLETED:
-                    add("ActivityTaskCompleted", {"scheduledEventId": scheduled,
-                                                  "result": json.dumps(state.get_last_result())})
+                if kind in (ACTIVITY_FAILED, ACTIVITY_COMPLETED):
+                    closed = {"scheduledEventId": scheduled, "startedEventId": add(
+                        "ActivityTaskStarted", {"scheduledEventId": scheduled})}
+                    if kind == ACTIVITY_COMPLETED:
+                        closed["result"] = json.dumps(state.get_last_result())
+                    add("ActivityTaskCompleted" if kind == ACTIVITY_COMPLETED
+                        else "ActivityTaskFailed", closed)
                 if kind != ACTIVITY_SCHEDULED:
                     scheduled = 0
-    return HistoryState.fold(events)
+    return HistoryState.fold(events, whole=False)

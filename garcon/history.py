@@ -4,6 +4,17 @@
 decides at every decision task folds each event once: O(events + decisions x decide), not
 O(events x decisions). Events come as boto3 returns them or as JSON: timestamps are not read.
 
+The fold refuses a history that is not whole or contradicts itself with `HistoryError`, whose
+message names the events that disagree: event ids that do not go 1, 2, 3, ...; a second
+WorkflowExecutionStarted, or any event after the close; an activity scheduled again while its
+attempt is open; an attempt started or closed twice, closed in a way that needs a start it
+never had (completed, failed, timed out from start to close or on a heartbeat), or timed out
+before it was taken although it had started; a start or a close that names no scheduled
+attempt, decision task or timer; an event of the wrong shape. A decision built on such a
+history would be a guess. Each check is O(1) on what the fold keeps anyway. Payloads are data:
+an input or a result nested too deep to read safely (`garcon.payload`) fails the workflow, or
+the attempt, with the reason.
+
 Per activity instance (keyed by activityId) the state keeps its attempts, each with how it
 ended: completed, failed, timed out or canceled, and the result; and the scheduling refusals
 (ScheduleActivityTaskFailed) with their causes. For the execution it keeps the context (the
@@ -12,15 +23,25 @@ activities and timers, and how many events the history already holds.
 """
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any
+
+from garcon.payload import PayloadError, parse
 
 COMPLETED = "completed"
 FAILED = "failed"
 TIMED_OUT = "timed out"
 CANCELED = "canceled"
+
+NEEDS_START = {"START_TO_CLOSE": True, "HEARTBEAT": True, "SCHEDULE_TO_START": False,
+               "SCHEDULE_TO_CLOSE": None}
+"""Per timeout type: whether the attempt must have started (True), must not have (False), or
+either (None)."""
+
+
+class HistoryError(ValueError):
+    """A history that is not whole or contradicts itself; the message says which events."""
 
 
 class Attempt:
@@ -95,9 +116,13 @@ class InstanceHistory:
 
 
 class HistoryState:
-    """The fold of a workflow history; see the module docstring."""
+    """The fold of a workflow history; see the module docstring. Once `apply` or `apply_all`
+    raised HistoryError, the state is only good for the bin."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, whole: bool = True) -> None:
+        self.whole = whole
+        """False for a view of some of a history's events (garcon's views take them without
+        the DecisionTask* ones): eventIds may then skip some, and the first need not be 1."""
         self.events_used = 0
         self.input: Any = None
         self.input_error: str | None = None
@@ -118,57 +143,155 @@ class HistoryState:
         """Latest event after which a refused schedule may be tried again: an activity closed
         or a timer fired."""
         self._by_scheduled_event: dict[int, Attempt] = {}
+        self._decision_tasks: dict[int, int] = {}
+        """Decision tasks not closed yet: DecisionTaskScheduled id -> DecisionTaskStarted id (0
+        while it waits for a decider)."""
+        self._closed_event_id = 0
+        self._started_seen = False
         self._handlers = {
             event_type: (getattr(self, method), f"{event_type[0].lower()}{event_type[1:]}"
                                                 "EventAttributes")
             for event_type, method in _HANDLERS.items()}
 
     @classmethod
-    def fold(cls, events: Iterable[dict]) -> HistoryState:
-        state = cls()
+    def fold(cls, events: Iterable[dict], *, whole: bool = True) -> HistoryState:
+        state = cls(whole=whole)
         state.apply_all(events)
         return state
 
     def apply_all(self, events: Iterable[dict]) -> None:
-        """`apply` each event; the loop is `apply` inlined, since histories run to 25,000."""
-        handlers = self._handlers
-        used = self.events_used
-        for event in events:
-            event_id = event["eventId"]
-            if event_id > used:
+        """`apply` each event, in order. Histories run to 25,000 events, most of them an
+        activity's (scheduled, started, closed): those are folded and checked here, inline;
+        the others by the methods `_HANDLERS` names."""
+        handlers, closes, whole = self._handlers, _CLOSES, self.whole
+        instances, attempts, touch = self.instances, self._by_scheduled_event, self.touched.append
+        used, opened, unstarted = self.events_used, self.open_activities, self.open_unstarted
+        wakeup = self.last_wakeup_event_id
+        event: Any = None
+        try:
+            for event in events:
+                event_id = event["eventId"]
+                if event_id != used + 1 and (whole or event_id <= used):
+                    raise _out_of_order(event_id, used)
                 used = event_id
-            handler = handlers.get(event["eventType"])
-            if handler is not None:
-                handler[0](event_id, event[handler[1]])
-        self.events_used = used
+                kind = event["eventType"]
+                if kind == "ActivityTaskStarted":
+                    scheduled = event["activityTaskStartedEventAttributes"]["scheduledEventId"]
+                    attempt = attempts.get(scheduled)
+                    if (attempt is None or attempt.started_event_id
+                            or attempt.outcome is not None):
+                        raise _bad_start(event_id, scheduled, attempt)
+                    attempt.started_event_id = event_id
+                    unstarted -= 1
+                elif kind == "ActivityTaskScheduled":
+                    attributes = event["activityTaskScheduledEventAttributes"]
+                    activity_id = attributes["activityId"]
+                    instance = instances.get(activity_id) or self._instance_of(event_id,
+                                                                               attributes)
+                    tried = instance.attempts
+                    if tried and tried[-1].outcome is None:
+                        raise HistoryError(
+                            f"events {tried[-1].scheduled_event_id} and {event_id} disagree: "
+                            f"both schedule {activity_id}, and the first attempt is still open")
+                    attempt = attempts[event_id] = Attempt(event_id, activity_id)
+                    tried.append(attempt)
+                    touch(activity_id)
+                    opened += 1
+                    unstarted += 1
+                elif kind in closes:
+                    key, outcome, why, needs_start = closes[kind]
+                    attributes = event[key]
+                    reason = None if why is None else attributes[why] if (
+                        outcome is TIMED_OUT) else attributes.get(why)
+                    if outcome is TIMED_OUT:
+                        needs_start = NEEDS_START.get(reason)
+                    scheduled = attributes["scheduledEventId"]
+                    attempt = attempts.get(scheduled)
+                    started = attempt.started_event_id if attempt is not None else 0
+                    if attempt is None or attempt.outcome is not None or (
+                            attributes["startedEventId"] != started) or (
+                            needs_start is not None and (not started) is needs_start):
+                        raise _bad_close(event_id, attributes, outcome, attempt, scheduled)
+                    attempt.outcome = outcome
+                    attempt.closed_event_id = wakeup = event_id
+                    attempt.reason = reason
+                    attempt.details = attributes.get("details")
+                    opened -= 1
+                    if not started:
+                        unstarted -= 1
+                    touch(attempt.activity_id)
+                    if outcome is COMPLETED:
+                        raw = attributes.get("result")
+                        if raw == "{}":  # the result of most tasks; not worth a JSON parse
+                            attempt.result = {}
+                        elif raw:
+                            self._read_result(attempt, event_id, raw)
+                elif kind in handlers:
+                    method, key = handlers[kind]
+                    self.open_activities, self.open_unstarted = opened, unstarted
+                    self.last_wakeup_event_id = wakeup
+                    method(event_id, event[key])
+                    opened, unstarted = self.open_activities, self.open_unstarted
+                    wakeup = self.last_wakeup_event_id
+        except (KeyError, TypeError, AttributeError) as error:
+            raise _malformed(event, error) from None
+        finally:
+            self.events_used, self.open_activities, self.open_unstarted = used, opened, unstarted
+            self.last_wakeup_event_id = wakeup
+        self._check_whole()
 
     def apply(self, event: dict) -> None:
-        event_id = event["eventId"]
-        if event_id > self.events_used:
-            self.events_used = event_id
-        handler = self._handlers.get(event["eventType"])
-        if handler is not None:
-            method, attributes = handler
-            method(event_id, event[attributes])
+        self.apply_all((event,))
+
+    def _check_whole(self) -> None:
+        if self._closed_event_id and self.events_used != self._closed_event_id:
+            raise HistoryError(f"event {self._closed_event_id + 1} follows the close of the "
+                               f"workflow at event {self._closed_event_id}")
+        if self.events_used and not self._started_seen and self.whole:
+            raise HistoryError("the history does not begin with WorkflowExecutionStarted")
 
     # Handlers, one per event type that matters to a decider.
 
     def _started(self, event_id: int, attributes: dict) -> None:
+        if event_id != 1:
+            raise HistoryError(f"event {event_id} starts the workflow again: it started at "
+                               "event 1")
+        self._started_seen = True
         raw = attributes.get("input")
         if not raw:
             return
+        text = _text(raw, event_id, "input")
         try:
-            self.input = json.loads(raw)
+            self.input = parse(text)
+        except PayloadError as error:
+            self.input_error = f"the workflow input cannot be read: {error}"
+            return
         except ValueError as error:
             self.input_error = f"the workflow input is not JSON ({error})"
             return
         if isinstance(self.input, dict):
             self.context.update(self.input)
 
+    def _decision_scheduled(self, event_id: int, attributes: dict) -> None:
+        self._decision_tasks[event_id] = 0
+
     def _decision_started(self, event_id: int, attributes: dict) -> None:
+        scheduled = attributes["scheduledEventId"]
+        if self._decision_tasks.get(scheduled) != 0:
+            raise HistoryError(f"event {event_id} starts decision task {scheduled!r}, which "
+                               "is not a decision task waiting to start")
+        self._decision_tasks[scheduled] = event_id
         self.decision_started_event_id = event_id
 
+    def _decision_closed(self, event_id: int, attributes: dict) -> None:
+        scheduled, started = attributes["scheduledEventId"], attributes["startedEventId"]
+        if self._decision_tasks.get(scheduled, -1) != started:
+            raise HistoryError(f"event {event_id} closes decision task {scheduled!r} started at "
+                               f"event {started!r}, which is not a decision task open so")
+        del self._decision_tasks[scheduled]
+
     def _decision_completed(self, event_id: int, attributes: dict) -> None:
+        self._decision_closed(event_id, attributes)
         self.decisions_completed += 1
 
     def open_by_type(self) -> Counter[str]:
@@ -177,109 +300,154 @@ class HistoryState:
         return Counter(instance.activity_name for instance in self.instances.values()
                        if instance.open)
 
-    def _instance_of(self, attributes: dict) -> InstanceHistory:
+    def _instance_of(self, event_id: int, attributes: dict) -> InstanceHistory:
         activity_id = attributes["activityId"]
         instance = self.instances.get(activity_id)
         if instance is None:
-            instance = self.instances[activity_id] = InstanceHistory(
-                activity_id, attributes["activityType"]["name"])
+            name = attributes["activityType"]["name"]
+            if type(activity_id) is not str or type(name) is not str:
+                raise HistoryError(f"event {event_id} has an activityId or an activity type "
+                                   "name that is not a string")
+            instance = self.instances[activity_id] = InstanceHistory(activity_id, name)
         return instance
 
-    def _activity_scheduled(self, event_id: int, attributes: dict) -> None:
-        instance = self._instance_of(attributes)
-        activity_id = instance.activity_id
-        attempt = self._by_scheduled_event[event_id] = Attempt(event_id, activity_id)
-        instance.attempts.append(attempt)
-        self.touched.append(activity_id)
-        self.open_activities += 1
-        self.open_unstarted += 1
-
-    def _activity_started(self, event_id: int, attributes: dict) -> None:
-        self._by_scheduled_event[attributes["scheduledEventId"]].started_event_id = event_id
-        self.open_unstarted -= 1
-
-    def _close_attempt(self, event_id: int, attributes: dict, outcome: str,
-                       reason: str | None = None) -> Attempt:
-        scheduled = attributes["scheduledEventId"]
-        attempt = self._by_scheduled_event[scheduled]
-        attempt.outcome = outcome
-        attempt.closed_event_id = event_id
-        attempt.reason = reason
-        attempt.details = attributes.get("details")
-        self.open_activities -= 1
-        if not attempt.started_event_id:
-            self.open_unstarted -= 1
-        self.last_wakeup_event_id = event_id
-        self.touched.append(attempt.activity_id)
-        return attempt
-
-    def _activity_completed(self, event_id: int, attributes: dict) -> None:
-        attempt = self._close_attempt(event_id, attributes, COMPLETED)
-        raw = attributes.get("result")
-        if raw == "{}":  # the result of most tasks; not worth a JSON parse
-            attempt.result = {}
-        elif raw:
-            try:
-                attempt.result = json.loads(raw)
-            except ValueError:
-                attempt.result = raw
-            if isinstance(attempt.result, dict):
-                self.context.update(attempt.result)
-
-    def _activity_failed(self, event_id: int, attributes: dict) -> None:
-        self._close_attempt(event_id, attributes, FAILED, attributes.get("reason"))
-
-    def _activity_timed_out(self, event_id: int, attributes: dict) -> None:
-        self._close_attempt(event_id, attributes, TIMED_OUT, attributes["timeoutType"])
-
-    def _activity_canceled(self, event_id: int, attributes: dict) -> None:
-        self._close_attempt(event_id, attributes, CANCELED, attributes.get("details"))
+    def _read_result(self, attempt: Attempt, event_id: int, raw: Any) -> None:
+        """A completed attempt's result: parsed JSON merged into the context, the raw string
+        when it is not JSON; a result that cannot be read fails the attempt, saying why."""
+        text = _text(raw, event_id, "result")
+        try:
+            attempt.result = parse(text)
+        except PayloadError as error:
+            attempt.outcome = FAILED
+            attempt.reason = f"its result cannot be read: {error}"
+            return
+        except ValueError:
+            attempt.result = raw
+        if isinstance(attempt.result, dict):
+            self.context.update(attempt.result)
 
     def _schedule_failed(self, event_id: int, attributes: dict) -> None:
-        instance = self._instance_of(attributes)
+        instance = self._instance_of(event_id, attributes)
         instance.refusals += ((event_id, attributes["cause"]),)
 
     def _timer_started(self, event_id: int, attributes: dict) -> None:
         timer_id = attributes["timerId"]
+        if timer_id in self.open_timers:
+            raise HistoryError(f"events {self.open_timers[timer_id]} and {event_id} disagree: "
+                               f"both start timer {timer_id!r}, and the first has not fired")
         self.open_timers[timer_id] = event_id
         instance = self.instances.get(timer_id)
         if instance is not None:
             instance.retry_timer_started = event_id
 
-    def _timer_fired(self, event_id: int, attributes: dict) -> None:
+    def _timer_ended(self, event_id: int, attributes: dict) -> str:
         timer_id = attributes["timerId"]
-        self.open_timers.pop(timer_id, None)
+        started = self.open_timers.pop(timer_id, 0)
+        if not started or attributes.get("startedEventId", started) != started:
+            raise HistoryError(f"event {event_id} ends timer {timer_id!r} started at event "
+                               f"{attributes.get('startedEventId')!r}, but no such timer runs")
+        return timer_id
+
+    def _timer_fired(self, event_id: int, attributes: dict) -> None:
+        timer_id = self._timer_ended(event_id, attributes)
         self.last_wakeup_event_id = event_id
         instance = self.instances.get(timer_id)
         if instance is not None:
             instance.retry_timer_fired = event_id
-
-    def _timer_canceled(self, event_id: int, attributes: dict) -> None:
-        self.open_timers.pop(attributes["timerId"], None)
 
     def _cancel_requested(self, event_id: int, attributes: dict) -> None:
         self.cancel_requested = True
 
     def _closed(self, event_id: int, attributes: dict) -> None:
         self.closed = True
+        self._closed_event_id = event_id
+
+
+def _text(value: Any, event_id: int, name: str) -> str:
+    if type(value) is not str:
+        raise HistoryError(f"event {event_id} has a {name} that is a "
+                           f"{type(value).__name__}, not a string")
+    return value
+
+
+def _out_of_order(event_id: Any, previous: int) -> HistoryError:
+    if previous == 0 and event_id != 1:
+        return HistoryError(f"the history begins at event {event_id!r}, not at event 1: it is "
+                            "one page of several, or cut; the decider needs the whole history")
+    if isinstance(event_id, int) and event_id > previous + 1:
+        return HistoryError(f"event {event_id} follows event {previous}: "
+                            + (f"event {previous + 1} is missing" if event_id == previous + 2
+                               else f"events {previous + 1} to {event_id - 1} are missing"))
+    return HistoryError(f"event {event_id!r} comes after event {previous}: the events are out "
+                        "of order or repeated")
+
+
+def _malformed(event: Any, error: Exception) -> HistoryError:
+    if not isinstance(event, dict):
+        return HistoryError(f"an event is a {type(event).__name__}, not an object")
+    where = f"event {event.get('eventId')!r} ({event.get('eventType')!r})"
+    if isinstance(error, KeyError):
+        return HistoryError(f"{where} has no {error.args[0]}")
+    return HistoryError(f"{where} is malformed: {error}")
+
+
+def _bad_start(event_id: int, scheduled: Any, attempt: Attempt | None) -> HistoryError:
+    if attempt is None:
+        return HistoryError(f"event {event_id} starts the activity scheduled at event "
+                            f"{scheduled!r}, but that event schedules no activity")
+    return HistoryError(
+        f"events {attempt.started_event_id or attempt.closed_event_id} and {event_id} "
+        f"disagree: the attempt of {attempt.activity_id} scheduled at event {scheduled} is "
+        f"started at {event_id} after it was "
+        + ("started" if attempt.started_event_id else attempt.outcome))
+
+
+def _bad_close(event_id: int, attributes: dict, outcome: str, attempt: Attempt | None,
+               scheduled: Any) -> HistoryError:
+    if attempt is None:
+        return HistoryError(f"event {event_id} closes the activity scheduled at event "
+                            f"{scheduled!r} ({outcome}), but that event schedules no activity")
+    what = f"the attempt of {attempt.activity_id} scheduled at event {scheduled}"
+    if attempt.outcome is not None:
+        return HistoryError(f"events {attempt.closed_event_id} and {event_id} disagree: both "
+                            f"close {what} ({attempt.outcome}, then {outcome})")
+    started = attributes["startedEventId"]
+    if started != attempt.started_event_id:
+        return HistoryError(f"event {event_id} closes {what} ({outcome}) as started at event "
+                            f"{started!r}, but "
+                            + (f"event {attempt.started_event_id} started it"
+                               if attempt.started_event_id else "it never started"))
+    if attempt.started_event_id:
+        return HistoryError(f"events {attempt.started_event_id} and {event_id} disagree: {what} "
+                            f"started at event {attempt.started_event_id}, yet it {outcome} "
+                            f"({attributes.get('timeoutType')}) as if it had not")
+    return HistoryError(f"event {event_id} closes {what} ({outcome}), but it never started")
 
 
 _HANDLERS = {
     "WorkflowExecutionStarted": "_started",
+    "DecisionTaskScheduled": "_decision_scheduled",
     "DecisionTaskStarted": "_decision_started",
     "DecisionTaskCompleted": "_decision_completed",
-    "ActivityTaskScheduled": "_activity_scheduled",
-    "ActivityTaskStarted": "_activity_started",
-    "ActivityTaskCompleted": "_activity_completed",
-    "ActivityTaskFailed": "_activity_failed",
-    "ActivityTaskTimedOut": "_activity_timed_out",
-    "ActivityTaskCanceled": "_activity_canceled",
+    "DecisionTaskTimedOut": "_decision_closed",
     "ScheduleActivityTaskFailed": "_schedule_failed",
     "TimerStarted": "_timer_started",
     "TimerFired": "_timer_fired",
-    "TimerCanceled": "_timer_canceled",
+    "TimerCanceled": "_timer_ended",
     "WorkflowExecutionCancelRequested": "_cancel_requested",
     **{f"WorkflowExecution{close}": "_closed" for close in (
         "Completed", "Failed", "Canceled", "Terminated", "TimedOut", "ContinuedAsNew")},
 }
-"""The events a decider needs, and the method of HistoryState that folds each one."""
+"""The events a decider needs besides an activity's (which `apply_all` folds), and the method
+of HistoryState that folds each one."""
+
+_CLOSES = {
+    "ActivityTaskCompleted": ("activityTaskCompletedEventAttributes", COMPLETED, None, True),
+    "ActivityTaskFailed": ("activityTaskFailedEventAttributes", FAILED, "reason", True),
+    "ActivityTaskTimedOut": ("activityTaskTimedOutEventAttributes", TIMED_OUT, "timeoutType",
+                             None),
+    "ActivityTaskCanceled": ("activityTaskCanceledEventAttributes", CANCELED, "details", None),
+}
+"""The events that close an attempt: the key of their attributes, the attempt's outcome, the
+attribute that says why it did not complete, and whether the attempt must have started (None:
+it may or may not; for a timeout, `NEEDS_START` says, by its type)."""

@@ -7,6 +7,7 @@ handler on `garcon` and a formatter with `%(name)s` to see which execution a lin
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -31,9 +32,20 @@ def worker_logger() -> logging.Logger:
 
 class GarconLogger:
     """A `logger` named after the execution in hand once `set_log_context` was given one
-    (a context with the execution keys), `garcon` otherwise."""
+    (a context with the execution keys), `garcon` otherwise. The name is the calling
+    thread's: a worker running several attempts of an activity at once (`concurrency`) has
+    each of them log under its own execution."""
 
-    logger_name: str | None = None
+    @property
+    def logger_name(self) -> str | None:
+        return getattr(self._log_context(), "name", None)
+
+    @logger_name.setter
+    def logger_name(self, name: str | None) -> None:
+        self._log_context().name = name
+
+    def _log_context(self) -> threading.local:
+        return self.__dict__.setdefault("_thread_log_context", threading.local())
 
     @property
     def logger(self) -> logging.Logger:

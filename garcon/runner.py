@@ -66,6 +66,12 @@ class BaseRunner:
             self._fixed_sizing = sizing
         return sizing
 
+    @property
+    def fixed_sizing(self) -> Sizing | None:
+        """The sizing, when it does not depend on the context (no task lists) and was worked
+        out already."""
+        return self._fixed_sizing
+
     def timeout(self, context: Mapping[str, Any] | None = None) -> int:
         return self.sizing(context).timeout
 

@@ -1,6 +1,7 @@
 """garcon 1.1.1's helpers: the key of a dict of generator values, and throttling."""
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from hashlib import sha1
 from typing import Any
 
@@ -12,12 +13,20 @@ def create_dictionary_key(dictionary: dict) -> str:
         raise TypeError(f"create_dictionary_key takes a dict, not {type(dictionary).__name__}")
     if not dictionary:
         raise ValueError("create_dictionary_key needs a non-empty dict")
-    if len(dictionary) == 1:  # one generator, the common case: nothing to sort
-        ((key, value),) = dictionary.items()
-        text = f"'{key}':'{value}';"
+    return dictionary_keys((dictionary,))[0]
+
+
+def dictionary_keys(dictionaries: Iterable[Mapping[str, Any]]) -> list[str | None]:
+    """`create_dictionary_key` of each dict (None for an empty one), all at once: the decider
+    works out the key of every instance of an activity, thousands at a time."""
+    dictionaries = dictionaries if isinstance(dictionaries, list) else list(dictionaries)
+    if set(map(len, dictionaries)) == {1}:  # one generator, the common case: nothing to sort
+        texts: list[str | None] = [f"'{key}':'{value}';" for dictionary in dictionaries
+                                   for key, value in dictionary.items()]
     else:
-        text = "".join([f"'{key}':'{value}';" for key, value in sorted(dictionary.items())])
-    return sha1(text.encode()).hexdigest()
+        texts = ["".join([f"'{key}':'{value}';" for key, value in sorted(dictionary.items())])
+                 if dictionary else None for dictionary in dictionaries]
+    return [None if text is None else sha1(text.encode()).hexdigest() for text in texts]
 
 
 def non_throttle_error(exception: BaseException) -> bool:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from garcon.limits import SWF_LIMITS, SWFLimits
 
-from . import faults
+from . import faults, fleet
 from .harness import Progress, RunResult, UnknownNameError, run_flow
 from .history_io import HistoryFormatError, dump_history, load_history
 from .reenact import Difference, ReenactResult, reenact
@@ -38,6 +38,7 @@ __all__ = [
     "WrongFlowError",
     "dump_history",
     "faults",
+    "fleet",
     "load_history",
     "reenact",
     "replay",

@@ -1,10 +1,11 @@
 """`garcon-sim`: run a flow in the simulator, replay or re-enact a history, draw its timeline,
 estimate a flow's history budget, serve the simulator as a local SWF endpoint.
 
-Every user error (a missing file, JSON that does not parse, something that is not a history, a
-flow that does not import) is one line on standard error and exit status 2. `run`, `replay`,
-`reenact` and `budget` exit 1 when the answer is "no" (the run did not complete, the decisions
-differ, the simulator departs from the history, the flow cannot fit).
+Every user error (a missing file, JSON that does not parse, something that is not a history or
+contradicts itself, a history with no decision task to replay, a flow that does not import) is
+one line on standard error and exit status 2. `run`, `replay`, `reenact` and `budget` exit 1
+when the answer is "no" (the run did not complete, the decisions differ, the simulator departs
+from the history, the flow cannot fit).
 """
 from __future__ import annotations
 
@@ -13,19 +14,30 @@ import contextlib
 import io
 import json
 import logging
+import math
 import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
+from garcon.activity import find_workflow_activities
 from garcon.budget import estimate
 from garcon.decisions import counted
+from garcon.history import HistoryError
 from garcon.limits import SWF_LIMITS
 from garcon.loader import FlowError, load_flow
 
 from . import faults
 from .faults import FaultError
+from .fleet import (
+    DEFAULT_DECISION_SECONDS,
+    DEFAULT_DURATIONS,
+    DEFAULT_WORKERS,
+    FleetError,
+    Uniform,
+    uniform,
+)
 from .harness import Progress, RunResult, run_flow
 from .history_io import HistoryFormatError, load_history
 from .reenact import reenact
@@ -45,7 +57,8 @@ def main(argv: list[str] | None = None) -> int:
                         format=f"{PROG}: %(levelname)s %(name)s: %(message)s")
     try:
         return args.command(args)
-    except (UsageError, FlowError, HistoryFormatError, FaultError, WrongFlowError) as error:
+    except (UsageError, FlowError, HistoryFormatError, FaultError, FleetError,
+            WrongFlowError) as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return 2
     except OSError as error:
@@ -77,6 +90,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--fail", action="append", default=[], metavar="ACTIVITY[:TIMES]",
                      help="make the activity's attempts fail: every one, or the first TIMES "
                      "of each instance (repeatable)")
+    _fleet_options(run)
     run.add_argument("--out", metavar="HISTORY.json", help="write the history there")
     run.add_argument("--timeline", metavar="RUN.html", help="draw the run's timeline there")
     run.add_argument("--json", action="store_true",
@@ -115,6 +129,7 @@ def _parser() -> argparse.ArgumentParser:
                                 "even a run without failures cannot fit.")
     count.add_argument("flow", metavar="FLOW")
     count.add_argument("--input", metavar="JSON|@FILE", help="the workflow input (an object)")
+    _fleet_options(count, likely=True)
     count.set_defaults(command=_budget)
 
     host = commands.add_parser(
@@ -139,6 +154,22 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _fleet_options(command: argparse.ArgumentParser, likely: bool = False) -> None:
+    what = "the likely events of a run with " if likely else ""
+    command.add_argument("--workers", action="append", default=[], metavar="[ACTIVITY=]N",
+                         help=f"{what}N workers per task list, or for that activity "
+                         f"(repeatable; default {DEFAULT_WORKERS})")
+    command.add_argument("--duration", action="append", default=[],
+                         metavar="[ACTIVITY=]SECONDS|LOW-HIGH",
+                         help=f"{what}attempts of SECONDS, or drawn between LOW and HIGH, for "
+                         f"every activity or that one (repeatable; default "
+                         f"{DEFAULT_DURATIONS.low:g}-{DEFAULT_DURATIONS.high:g})")
+    command.add_argument("--decision-seconds", type=float, metavar="S",
+                         default=DEFAULT_DECISION_SECONDS,
+                         help=f"{what}decision tasks taking S seconds each (default "
+                         f"{DEFAULT_DECISION_SECONDS:g})")
+
+
 # Commands.
 
 def _run(args: argparse.Namespace) -> int:
@@ -147,9 +178,11 @@ def _run(args: argparse.Namespace) -> int:
     if args.fail_rate is not None:
         plan.append(faults.random_failures(args.fail_rate))
     show = _ProgressLine(sys.stderr) if sys.stderr.isatty() and not args.json else None
+    workers, durations = _fleet(flow, args)
     with _flow_output(show, to_stderr=args.json):
         result = run_flow(flow, input=_input(args.input), seed=args.seed, faults=plan,
-                          progress=show)
+                          workers=workers, durations=durations,
+                          decision_seconds=args.decision_seconds, progress=show)
     written = []
     if args.out:
         Path(args.out).write_text(result.to_json())
@@ -173,7 +206,13 @@ def _replay(args: argparse.Namespace) -> int:
             raise UsageError("--domain, --workflow-id and --run-id go together")
         execution = {"domain": args.domain, "workflowId": args.workflow_id,
                      "runId": args.run_id}
-    result = replay(load_history(args.history), flow, execution=execution)
+    try:
+        result = replay(load_history(args.history), flow, execution=execution)
+    except HistoryError as error:
+        raise UsageError(f"{args.history}: {error}") from error
+    if not result.decision_tasks:
+        raise UsageError(f"{args.history}: no decision task completed in this history, so "
+                         "there is nothing to replay")
     print(result.report())
     return 0 if result.ok else 1
 
@@ -198,12 +237,22 @@ def _budget(args: argparse.Namespace) -> int:
         plan = estimate(flow, _input(args.input))
     except ValueError as error:
         raise UsageError(str(error)) from error
+    workers, durations = _fleet(flow, args)
+    seconds = {name: _mean_seconds(value) for name, value in durations.items()}
     rows = [(row.name, f"{row.instances:,}" + ("" if row.exact else "?"), f"{row.fewest:,}",
              f"{row.most:,}") for row in plan.activities]
+    if plan.shared:
+        rows.append(("decision tasks shared side by side", "", f"-{plan.shared:,}", ""))
     rows.append(("total (with the workflow's own 5)", "", f"{plan.fewest:,}", f"{plan.most:,}"))
     print(_columns(("activity", "instances", "fewest events", "most events"), rows))
     if any(not row.exact for row in plan.activities):
         print("? counted as one instance: its generators need results of earlier activities")
+    print("fewest: no failure, and closes sharing decision tasks as much as they can\n"
+          "most: every retry used, and a decision task per close")
+    steady = not any(isinstance(value, Uniform) and value.low < value.high
+                     for value in durations.values())
+    print(f"likely: {plan.likely(workers, seconds, args.decision_seconds, steady):,} events "
+          f"without failures ({_describe_fleet(flow, workers, durations, args)})")
     print(f"limit {plan.limit:,}, advised {plan.recommended:,}: {plan.verdict}")
     return 0 if plan.fits else 1
 
@@ -265,6 +314,76 @@ def _fail_option(text: str) -> tuple[str, None, int | None]:
     if times and not (times.isdigit() and int(times) > 0):
         raise UsageError(f"--fail {text}: TIMES is a number of attempts (1 or more)")
     return name, None, int(times) if times else None
+
+
+def _fleet(flow: Any, args: argparse.Namespace) -> tuple[dict[str, int], dict[str, Any]]:
+    """The workers and durations asked for, per activity (by type name)."""
+    names = {a.name: a.name for a in find_workflow_activities(flow) if not a.external}
+    names.update({name.removeprefix(f"{flow.name}_"): name for name in list(names)})
+    workers = _per_activity("--workers", args.workers, names, DEFAULT_WORKERS, _worker_count)
+    durations = _per_activity("--duration", args.duration, names, DEFAULT_DURATIONS,
+                              _duration)
+    if args.decision_seconds < 0:
+        raise UsageError(f"--decision-seconds {args.decision_seconds:g}: a number of seconds "
+                         "(0 or more)")
+    return workers, durations
+
+
+def _per_activity(option: str, texts: list[str], names: dict[str, str], default: Any,
+                  parse: Callable[[str, str], Any]) -> dict[str, Any]:
+    """`[ACTIVITY=]VALUE` options: VALUE for every activity, then for the ones named."""
+    found = dict.fromkeys(sorted(set(names.values())), default)
+    for text in sorted(texts, key=lambda text: "=" in text):
+        name, _, value = text.rpartition("=")
+        if name and name not in names:
+            raise UsageError(f"{option} {text}: the flow has no activity {name} (it has "
+                             f"{', '.join(sorted(set(names) - set(names.values())))})")
+        parsed = parse(option, value)
+        for key in ([names[name]] if name else found):
+            found[key] = parsed
+    return found
+
+
+def _worker_count(option: str, text: str) -> int:
+    if not (text.isdigit() and int(text) > 0):
+        raise UsageError(f"{option} {text}: a number of workers (1 or more)")
+    return int(text)
+
+
+def _duration(option: str, text: str) -> Any:
+    low, dash, high = text.partition("-")
+    try:
+        if dash:
+            return uniform(float(low), float(high))
+        seconds = float(text)
+    except (ValueError, FleetError):
+        seconds = -1
+    if not (seconds >= 0 and math.isfinite(seconds)):
+        raise UsageError(f"{option} {text}: SECONDS (0 or more) or LOW-HIGH")
+    return seconds
+
+
+def _mean_seconds(duration: Any) -> float:
+    return (duration.low + duration.high) / 2 if isinstance(duration, Uniform) else duration
+
+
+def _describe_fleet(flow: Any, workers: dict[str, int], durations: dict[str, Any],
+                    args: argparse.Namespace) -> str:
+    def per_activity(values: dict[str, Any], show: Callable[[Any], str]) -> str:
+        if len({show(value) for value in values.values()}) == 1:
+            return show(next(iter(values.values()))) + " for each activity"
+        return ", ".join(f"{name.removeprefix(f'{flow.name}_')} {show(value)}"
+                         for name, value in values.items())
+
+    return (f"workers: {per_activity(workers, str)}; attempts of "
+            f"{per_activity(durations, _show_duration)}; decision tasks of "
+            f"{args.decision_seconds:g} s")
+
+
+def _show_duration(duration: Any) -> str:
+    shown = f"{duration.low:g}-{duration.high:g}" if isinstance(duration, Uniform) else (
+        f"{duration:g}")
+    return f"{shown} s"
 
 
 def _summary(result: RunResult) -> dict[str, Any]:

@@ -7,11 +7,15 @@ parses exactly as it does against AWS. `DirectClient` has the same methods, keyw
 answers and errors, without the JSON round trip: botocore's own validator checks the
 parameters, answers are copied (so callers cannot change the history), and faults become the
 very `ClientError` subclasses botocore would raise, parsed by botocore's own parser.
+
+The clients of one simulator may be shared by threads (a worker polling in several): the
+service answers their calls one at a time.
 """
 from __future__ import annotations
 
 import itertools
 import json
+import threading
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
@@ -46,10 +50,12 @@ def _epoch_seconds(value: object) -> float:
 
 
 class RequestIds:
-    """Deterministic x-amzn-RequestId values, shared by the clients of one simulator."""
+    """Deterministic x-amzn-RequestId values, shared by the clients of one simulator, with
+    the lock that serves their calls one at a time."""
 
     def __init__(self) -> None:
         self._count = itertools.count(1)
+        self.lock = threading.Lock()
 
     def next(self) -> str:
         number = next(self._count)
@@ -98,10 +104,11 @@ def wire_client(service: SWFService, request_ids: RequestIds) -> BaseClient:
         if isinstance(target, bytes):
             target = target.decode()
         body = request.body or b"{}"
-        status, answered = wire_answer(service, target.rpartition(".")[2], json.loads(body))
-        data = wire_body(answered)
-        return AWSResponse(request.url, status, _headers(request_ids.next(), len(data)),
-                           _Body(data))
+        with request_ids.lock:  # the answer refers to the service's state: encode it here
+            status, answered = wire_answer(service, target.rpartition(".")[2], json.loads(body))
+            data = wire_body(answered)
+            request_id = request_ids.next()
+        return AWSResponse(request.url, status, _headers(request_id, len(data)), _Body(data))
 
     client.meta.events.register("before-send.swf", before_send)
     return client
@@ -176,12 +183,12 @@ class DirectClient:
             if name in params:
                 params = {**params, name: {key: self._timestamps._convert_timestamp_to_str(value)
                                            for key, value in params[name].items()}}
-        request_id = self._request_ids.next()
         try:
-            answer = self._service.call(operation, _copy(params))
+            with self._request_ids.lock:
+                request_id = self._request_ids.next()
+                result = _copy_answer(self._service.call(operation, _copy(params)))
         except SWFFault as fault:
             raise self._error(fault, operation_model, request_id) from None
-        result = _copy_answer(answer)
         result["ResponseMetadata"] = self._metadata(request_id, 200, 0)
         return result
 

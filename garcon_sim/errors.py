@@ -83,7 +83,8 @@ def render_value(value: object) -> str:
     if value is None:
         return "null"
     text = str(value)
-    return "'" + (text if len(text) <= 100 else text[:100] + "...") + "'"
+    text = text if len(text) <= 100 else text[:100] + "..."
+    return "'" + text.encode("utf-8", "backslashreplace").decode("utf-8") + "'"
 
 
 def validation_error(problems: list[tuple[object, str, str]]) -> ValidationException:

@@ -7,6 +7,7 @@ schedule a new decision task"), `CLOSE_EVENTS` maps each closing event to the cl
 """
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from typing import Any
 
@@ -45,15 +46,11 @@ REFERENCE_KEYS = ("scheduledEventId", "startedEventId", "decisionTaskCompletedEv
                   "initiatedEventId", "latestCancelRequestedEventId")
 """Attributes that point at earlier events of the same history."""
 
-_KEYS: dict[str, str] = {}
-
-
+@functools.lru_cache(maxsize=1_024)
 def attributes_key(event_type: str) -> str:
-    """`ActivityTaskScheduled` -> `activityTaskScheduledEventAttributes`."""
-    key = _KEYS.get(event_type)
-    if key is None:
-        key = _KEYS[event_type] = event_type[0].lower() + event_type[1:] + "EventAttributes"
-    return key
+    """`ActivityTaskScheduled` -> `activityTaskScheduledEventAttributes` (remembered: the
+    simulator asks for a few types again and again; bounded: a file may hold any)."""
+    return event_type[:1].lower() + event_type[1:] + "EventAttributes"
 
 
 def make_event(event_id: int, timestamp: datetime, event_type: str,

@@ -12,7 +12,8 @@ each matching instance; None means every attempt.
   first from the activity's timeouts: asking for one that cannot come first is an error.
 - `crash`: a worker takes the attempt and dies: whichever timeout comes first fires.
 - `throttle`: the next `times` calls of an SWF operation fail with ThrottlingException.
-- `random_failures`: each attempt fails with probability `rate`, drawn from the run's seed.
+- `random_failures`: each attempt fails with probability `rate`, drawn from the run's seed
+  and the attempt (the same attempts fail whatever the fleet).
 
 Exceptions raised by the flow's own tasks need no fault: they fail their attempt as on SWF.
 
@@ -169,8 +170,9 @@ class FaultPlan:
 
     def for_attempt(self, activity_names: tuple[str, ...], payload: Mapping[str, Any],
                     attempt: int, rng: random.Random) -> Fail | TimeOut | Crash | None:
-        """The fault striking this attempt, if any. Random failures draw from `rng` once per
-        attempt they could strike, so a run's draws depend only on its seed and its order."""
+        """The fault striking this attempt, if any. Random failures draw from `rng` (the
+        attempt's own, seeded from the run's seed and the attempt) once per attempt they could
+        strike, so that they strike the same attempts whatever the order attempts come in."""
         for fault in self.faults:
             if isinstance(fault, AttemptFault):
                 if fault.applies(activity_names, payload, attempt):

@@ -3,19 +3,28 @@
 Theory of operation
 -------------------
 `run_flow` registers the flow, starts an execution, and drives garcon's own workers (the
-DeciderWorker and ActivityWorker that `python -m garcon.worker` runs) against a Simulator, in
-one thread and a fixed order: a decision task whenever one is open, otherwise one activity
-task (activities in the flow's order), so that every activity close gets a decision task of its
-own. An attempt takes `attempt_seconds` of virtual time. When nothing can run, the virtual clock
-moves to the next deadline (a timeout, a timer, or the heartbeat of a worker a fault keeps
-busy); when nothing is due either, the run stops as STUCK and says what is open. Nothing sleeps.
+DeciderWorker and ActivityWorker code that `python -m garcon.worker` runs: `poll`, `attempt`,
+`send`, `answer`) against a Simulator as a fleet would (`garcon_sim.fleet`), in one thread and
+on the virtual clock. Each activity has a pool of workers, each running one attempt at a time:
+its tasks run when a worker takes it, and its answer goes to SWF once its duration is over. The
+decider takes a decision task and answers it `decision_seconds` later; closes that come in
+meanwhile wait for the next decision task, which SWF schedules once for all of them. An agenda
+orders what the fleet does: "this worker's attempt ends at T", "the decider answers at T",
+"this backoff ends at T"; at each instant what is due happens, then every idle worker polls,
+the decider first, then the clock moves to the next instant due (the agenda's, a busy
+worker's heartbeat, or one of SWF's own deadlines). When nothing is due, the run stops as
+STUCK and says what is open. Nothing sleeps, and no thread runs.
 
 The flow's own code (generators, tasks, a custom decider) runs with the clock frozen at the
-simulator's time (freezegun) and Python's `random` seeded from the run's seed, then restored:
-the same seed and the same flow give the same history, byte for byte.
+simulator's time (freezegun) and Python's `random` seeded from the run's seed, afresh for each
+attempt and decision task, then restored: the same seed and the same flow give the same
+history, byte for byte, and the same attempts draw the same numbers whatever the fleet.
 """
 from __future__ import annotations
 
+import functools
+import heapq
+import itertools
 import json
 import random
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -30,18 +39,28 @@ from garcon.activity import Activity, find_workflow_activities
 from garcon.decisions import shorten
 from garcon.history import HistoryState
 from garcon.log import worker_logger
-from garcon.worker import ActivityWorker, DeciderWorker, register_flow
+from garcon.worker import ActivityExecution, ActivityWorker, DeciderWorker, register_flow
 from garcon.worker.deciding import RunMemory
-from garcon.worker.polling import Backoff, Poller, is_gone
+from garcon.worker.polling import Backoff, Poller, is_gone, is_transient
 
+from .clock import from_millis, to_millis
 from .faults import Crash, Fail, Fault, FaultError, FaultPlan, Throttle, TimeOut, plan
+from .fleet import (
+    DEFAULT_DECISION_SECONDS,
+    DEFAULT_DURATIONS,
+    DEFAULT_WORKERS,
+    Durations,
+    Fleet,
+    Workers,
+)
 from .history_io import dump_history
 from .names import aliases, holds, unknown_activity, unknown_match_keys
 from .simulator import ActivityTaskView, Simulator
 
 IDENTITY = "garcon-sim"
-UNFROZEN = ["hypothesis"]
-"""Modules that keep the real clock under freezegun: hypothesis times its own examples."""
+UNFROZEN = ["hypothesis", "_pytest.timing"]
+"""Modules that keep the real clock under freezegun: hypothesis times its own examples, pytest
+its tests and its session (through `_pytest.timing`)."""
 CLOSE_STATUSES = ("COMPLETED", "FAILED", "CANCELED", "TERMINATED", "TIMED_OUT",
                   "CONTINUED_AS_NEW")
 
@@ -179,12 +198,15 @@ class Progress:
 def run_flow(flow: Any, *, input: dict | None = None, seed: int = 0,
              faults: Iterable[Fault] | FaultPlan = (), sim: Simulator | None = None,
              client: str = "direct", workflow_id: str | None = None,
-             start_time: datetime | None = None, attempt_seconds: float = 1.0,
+             start_time: datetime | None = None, workers: Workers = DEFAULT_WORKERS,
+             durations: Durations = DEFAULT_DURATIONS,
+             decision_seconds: float = DEFAULT_DECISION_SECONDS,
              progress: Callable[[Progress], None] | None = None) -> RunResult:
     """Run `flow` to its end in the simulator (see the module docstring).
 
     `client` is "direct" (fast) or "boto3" (a genuine boto3 client). `sim` reuses a simulator
-    (its clock and limits); otherwise one is made from `seed` and `start_time`. `progress` is
+    (its clock and limits); otherwise one is made from `seed` and `start_time`. `workers`,
+    `durations` and `decision_seconds` are the fleet (see `garcon_sim.fleet`). `progress` is
     called after every decision task.
     """
     if sim is not None and start_time is not None:
@@ -197,15 +219,69 @@ def run_flow(flow: Any, *, input: dict | None = None, seed: int = 0,
     faults = plan(faults)
     faults.check_activities(flow.name, (a.name for a in find_workflow_activities(flow)))
     result = _Run(flow, sim, client, faults, seed, input, workflow_id,
-                  attempt_seconds, progress).run()
+                  (workers, durations, decision_seconds), progress).run()
     faults.check_matches(lambda activity: [p for _, p in result._scheduled(activity)],
                          completed=result.status == "COMPLETED")
     return result
 
 
+class _Agenda:
+    """What the fleet has to do, and when: actions due at instants of virtual time (epoch
+    milliseconds), earliest first, those due at one instant in the order they were added."""
+
+    def __init__(self) -> None:
+        self._heap: list[tuple[int, int, Callable[[], None]]] = []
+        self._order = itertools.count()
+
+    def add(self, millis: int, action: Callable[[], None]) -> None:
+        heapq.heappush(self._heap, (millis, next(self._order), action))
+
+    def next_due(self) -> int | None:
+        return self._heap[0][0] if self._heap else None
+
+    def pop_due(self, millis: int) -> Callable[[], None] | None:
+        if self._heap and self._heap[0][0] <= millis:
+            return heapq.heappop(self._heap)[2]
+        return None
+
+
+class _Pool:
+    """The workers of one activity's task list."""
+
+    __slots__ = ("activity", "idle", "may_have_tasks")
+
+    def __init__(self, activity: Activity):
+        self.activity = activity
+        self.idle: list[_Slot] = []
+        self.may_have_tasks = False
+        """False once a poll came back empty, until a decision schedules more there."""
+
+
+class _Slot:
+    """One activity worker: idle in its pool, or busy with an attempt (or a backoff)."""
+
+    __slots__ = ("answer", "poller", "pool")
+
+    def __init__(self, pool: _Pool):
+        self.pool = pool
+        self.answer: Callable[[], Any] | None = None
+        """The answer of the attempt in hand, sent when its duration is over."""
+        self.poller: Poller
+
+
 class _Run:
+    """One run: the fleet's workers and the decider, driven over virtual time.
+
+    Each worker (a slot of its activity's pool) and the decider is idle or busy until an
+    instant on the agenda. At each instant, whatever falls due happens first (attempts end and
+    answer, the decider answers, backoffs end), then every idle worker polls, the decider
+    first; then the clock moves on to the next instant due: the agenda's, a busy worker's
+    heartbeat, or one of SWF's own deadlines. A call that waits (a throttled answer backing
+    off) lets time pass for everyone else meanwhile.
+    """
+
     def __init__(self, flow: Any, sim: Simulator, client: str, faults: FaultPlan, seed: int,
-                 input: dict | None, workflow_id: str | None, attempt_seconds: float,
+                 input: dict | None, workflow_id: str | None, fleet: tuple,
                  progress: Callable[[Progress], None] | None):
         self.flow = flow
         self.progress = progress
@@ -215,16 +291,41 @@ class _Run:
         self.seed = seed
         self.input = input
         self.workflow_id = workflow_id or f"{flow.name}-{seed}"
-        self.attempt_seconds = attempt_seconds
-        self.fault_rng = random.Random(f"garcon-sim faults {seed}")
         self.backoff_rng = random.Random(f"garcon-sim backoffs {seed}")
         self.attempts = _AttemptFaults(self)
-        self.busy: dict[str, tuple[float, datetime]] = {}
-        """Tokens of attempts a fault keeps busy: heartbeat interval (s) and next beat."""
         self.logger = worker_logger()
         self.run_id = ""
-        self.misuse: FaultError | None = None
-        """A fault that cannot happen as asked: it ends the run (a worker would survive it)."""
+        self.misuse: Exception | None = None
+        """A fault that cannot happen as asked, or a duration that cannot be worked out: it
+        ends the run (a worker would survive it)."""
+        self.decider = DeciderWorker(flow, register=False, client=self.swf, limits=sim.limits,
+                                     logger=self.logger, sleep=self._sleep, rng=self.backoff_rng)
+        self.worker = ActivityWorker(flow, client=self.swf, limits=sim.limits,
+                                     logger=self.logger, sleep=self._sleep,
+                                     rng=self.backoff_rng)
+        self.fleet = Fleet(flow.name, self.worker.activities, *fleet, seed)
+        self.agenda = _Agenda()
+        self.beats = _Agenda()
+        """Heartbeats of workers that a fault keeps busy (they never answer)."""
+        self.deciding = Poller(self._decider_step, name=f"decider of {flow.name}",
+                               logger=self.logger, on_exception=self.decider.on_exception,
+                               actor=self.decider, backoff=Backoff(rng=self.backoff_rng))
+        self.decider_idle = True
+        self.decision: tuple[dict, int] | None = None
+        """The decision task in hand and the instant the decider took it."""
+        self.pools = [self._pool(activity) for activity in self.worker.activities]
+        self.frozen_at = -1
+
+    def _pool(self, activity: Activity) -> _Pool:
+        pool = _Pool(activity)
+        for _ in range(self.fleet.workers(activity)):
+            slot = _Slot(pool)
+            slot.poller = Poller(functools.partial(self._slot_step, slot),
+                                 name=f"activity worker of {activity.name}", logger=self.logger,
+                                 on_exception=activity.on_exception, actor=activity,
+                                 backoff=Backoff(rng=self.backoff_rng))
+            pool.idle.append(slot)
+        return pool
 
     def run(self) -> RunResult:
         with _virtual_time(self.sim) as self.freezer, _seeded_random(self.seed):
@@ -238,18 +339,6 @@ class _Run:
             self.sim.throttle(throttle.operation, throttle.times)
         if self.attempts.needed:
             self.sim.hold_activity_tasks(self.attempts.held)
-        self.decider = DeciderWorker(self.flow, register=False, client=self.swf,
-                                     limits=self.sim.limits, logger=self.logger,
-                                     sleep=self._sleep, rng=self.backoff_rng)
-        self.worker = ActivityWorker(self.flow, client=self.swf, limits=self.sim.limits,
-                                     logger=self.logger, sleep=self._sleep,
-                                     rng=self.backoff_rng)
-        self.pollers = [self.decider.poller(IDENTITY)] + [
-            Poller(lambda activity=activity: self._activity_step(activity),
-                   name=f"activity worker of {activity.name}", logger=self.logger,
-                   on_exception=activity.on_exception, actor=activity,
-                   backoff=Backoff(rng=self.backoff_rng))
-            for activity in self.worker.activities]
         self.run_id = self.swf.start_workflow_execution(
             domain=self.flow.domain, workflowId=self.workflow_id,
             workflowType={"name": self.flow.name, "version": getattr(self.flow, "version",
@@ -260,108 +349,216 @@ class _Run:
         """Run until the execution closes (None) or nothing can happen (why it is stuck):
         nothing due but the execution's own timeout, with nothing open to wait for."""
         while True:
-            if self._step(self.pollers[0]):
-                self._report_progress()
-                continue
-            if any(self._step(poller) for poller in self.pollers[1:]):
-                continue
-            described = self._describe()
-            if described["executionInfo"]["executionStatus"] == "CLOSED":
+            self._dispatch()
+            if not self.sim.is_open(self.flow.domain, self.workflow_id, self.run_id):
                 return None
-            if not any(described["openCounts"].values()) or not self._wait():
-                return self._what_is_open(described["openCounts"])
+            due = self._next_due()
+            if due is None:
+                return self._what_is_open(self._describe()["openCounts"])
+            self._run_until(due)
+
+    def _next_due(self) -> int | None:
+        own = [due for due in (self.agenda.next_due(), self.beats.next_due()) if due is not None]
+        deadline = self.sim.next_deadline()
+        if deadline is not None:
+            if not own and not any(self._describe()["openCounts"].values()):
+                return None
+            own.append(to_millis(deadline))
+        return min(own, default=None)
+
+    def _run_until(self, target: int) -> None:
+        """Move the clock to `target`, doing on the way, each at its instant, what falls due:
+        heartbeats, then the agenda (SWF's own deadlines fire as the clock passes them)."""
+        while True:
+            due = [at for at in (self.agenda.next_due(), self.beats.next_due())
+                   if at is not None and at <= target]
+            if not due:
+                break
+            self._clock_to(min(due))
+            now = self.sim.clock.millis
+            while (beat := self.beats.pop_due(now)) is not None:
+                beat()
+            while (action := self.agenda.pop_due(now)) is not None:
+                action()
+        self._clock_to(target)
+
+    def _clock_to(self, millis: int) -> None:
+        if millis > self.sim.clock.millis:
+            self.sim.clock.advance(milliseconds=millis - self.sim.clock.millis)
+
+    def _sleep(self, seconds: float) -> None:
+        """A worker waiting in a call (a backoff): time passes, for everyone else too."""
+        if seconds:
+            self._run_until(self.sim.clock.millis + _millis(seconds))
+
+    def _after(self, seconds: float) -> int:
+        return self.sim.clock.millis + _millis(seconds)
+
+    def _freeze(self, millis: int | None = None) -> None:
+        """The flow's code sees this instant (now, by default)."""
+        millis = self.sim.clock.millis if millis is None else millis
+        if millis != self.frozen_at:
+            self.freezer.move_to(from_millis(millis))
+            self.frozen_at = millis
+
+    # The decider.
+
+    def _dispatch(self) -> None:
+        """Every idle worker polls, the decider first, until its task list is empty."""
+        if self.decider_idle:
+            self.decider_idle = False
+            self._freeze()
+            delay = self._call(self.deciding)
+            if delay:
+                self.agenda.add(self._after(delay), self._decider_ready)
+            elif not self.deciding.worked:
+                self.decider_idle = True
+        for pool in self.pools:
+            while pool.may_have_tasks and pool.idle:
+                slot = pool.idle.pop()
+                self._freeze()
+                delay = self._call(slot.poller)
+                if delay:
+                    self.agenda.add(self._after(delay), functools.partial(self._ready, slot))
+                elif not slot.poller.worked:
+                    pool.idle.append(slot)
+                    pool.may_have_tasks = False
+
+    def _call(self, poller: Poller) -> float:
+        delay = poller()
+        if self.misuse is not None:
+            raise self.misuse
+        return delay
+
+    def _decider_step(self) -> bool:
+        """Poll for a decision task and keep it `decision_seconds`; or answer the one kept."""
+        if self.decision is not None:
+            (task, _), self.decision = self.decision, None
+            lists = {decision["scheduleActivityTaskDecisionAttributes"]["taskList"]["name"]
+                     for decision in self.decider.answer(task).decisions
+                     if decision["decisionType"] == "ScheduleActivityTask"}
+            for pool in self.pools:
+                pool.may_have_tasks = pool.may_have_tasks or pool.activity.task_list in lists
+            self._report_progress()
+            return True
+        task = self.decider.poll(IDENTITY)
+        if task is None:
+            return False
+        now = self.sim.clock.millis
+        self.decision = (task, now)
+        self.agenda.add(now + _millis(self.fleet.decision_seconds), self._decision_due)
+        return True
+
+    def _decision_due(self) -> None:
+        task, taken = self.decision
+        self._freeze(taken)  # the flow's code decides when the task was taken
+        random.seed(_attempt_seed("random", self.seed, "decision", task["startedEventId"]))
+        delay = self._call(self.deciding)
+        if delay:
+            self.agenda.add(self._after(delay), self._decider_ready)
+        else:
+            self.decider_idle = True
+
+    def _decider_ready(self) -> None:
+        self.decider_idle = True
 
     def _report_progress(self) -> None:
         memory = self.decider.memory(self.run_id)
         if self.progress is not None and memory is not None:
             self.progress(Progress(memory))
 
-    def _step(self, poller: Poller) -> bool:
-        """One poll (and what it brought); a backoff after an error passes in virtual time."""
-        self.freezer.move_to(self.sim.clock.now())
-        delay = poller()
-        if self.misuse is not None:
-            raise self.misuse
-        if delay:
-            self._sleep(delay)
-            return True
-        return poller.worked
+    # The activity workers.
 
-    def _activity_step(self, activity: Activity) -> bool:
-        task = self.worker.poll(activity, IDENTITY)
+    def _slot_step(self, slot: _Slot) -> bool:
+        """Poll for an activity task and begin the attempt; or send the answer of the one in
+        hand."""
+        if slot.answer is not None:
+            answer, slot.answer = slot.answer, None
+            answer()
+            return True
+        task = self.worker.poll(slot.pool.activity, IDENTITY)
         if task is None:
             return False
-        fault = self.attempts.fault_of(task["activityId"])
-        if fault is None:
-            self._sleep(self.attempt_seconds)
-            self.worker.execute(activity, task, parallel=False)
-        elif isinstance(fault, Fail):
-            self._sleep(self.attempt_seconds)
-            self.worker.respond(self.swf.respond_activity_task_failed,
-                                 taskToken=task["taskToken"],
-                                 reason=shorten(fault.reason, self.sim.limits.reason),
-                                 details="injected by garcon_sim.faults")
-        elif isinstance(fault, TimeOut):
-            self._go_silent(task, fault.kind)
-        # A crash: the worker took the task and died; SWF times it out on its own.
+        self._begin(slot, task)
         return True
 
-    def _go_silent(self, task: dict, kind: str) -> None:
+    def _begin(self, slot: _Slot, task: dict) -> None:
+        """Start an attempt: its tasks run now, and it answers once its duration is over; a
+        fault makes it fail, time out, or its worker crash."""
+        activity, activity_id = slot.pool.activity, task["activityId"]
+        number = self.attempts.took(activity_id)
+        fault = self.attempts.fault_of(activity_id)
+        if isinstance(fault, Crash):  # the worker dies; another takes its place
+            slot.pool.idle.append(slot)
+            return
+        if isinstance(fault, TimeOut):
+            ends = self._go_silent(task, fault.kind)
+        else:
+            try:
+                seconds = self.fleet.duration(activity, activity_id, task.get("input"), number)
+            except Exception as error:  # the fleet's own code: it ends the run
+                self.misuse = error
+                return
+            ends = self._after(seconds)
+            if fault is None:
+                execution = ActivityExecution.of_task(self.swf, task, activity, self.flow.domain,
+                                                      parallel=False)
+                random.seed(_attempt_seed("random", self.seed, activity_id, number))
+                slot.answer = functools.partial(
+                    self.worker.send, self.worker.attempt(activity, execution))
+            else:
+                slot.answer = functools.partial(
+                    self.worker.respond, self.swf.respond_activity_task_failed,
+                    taskToken=task["taskToken"],
+                    reason=shorten(fault.reason, self.sim.limits.reason),
+                    details="injected by garcon_sim.faults")
+        self.agenda.add(ends, functools.partial(self._attempt_over, slot))
+
+    def _attempt_over(self, slot: _Slot) -> None:
+        """The attempt's time is up: its worker answers (if it has an answer) and is free."""
+        self._freeze()
+        delay = self._call(slot.poller) if slot.answer is not None else 0
+        if delay:
+            self.agenda.add(self._after(delay), functools.partial(self._ready, slot))
+        else:
+            slot.pool.idle.append(slot)
+
+    def _ready(self, slot: _Slot) -> None:
+        slot.pool.idle.append(slot)
+
+    def _go_silent(self, task: dict, kind: str) -> int:
         """Keep the attempt from answering so that SWF times it out with `kind`: silent for
-        HEARTBEAT, heartbeating (so that only the start or schedule deadlines remain) else."""
+        HEARTBEAT, heartbeating (so that only the start or schedule deadlines remain) else.
+        The instant SWF times it out, when its worker is free again."""
         timeouts = self.attempts.timeouts_of(task["activityId"])
-        first = _first_timeout(timeouts, heartbeating=kind != "HEARTBEAT")
+        at, first = _first_timeout(timeouts, heartbeating=kind != "HEARTBEAT")
         if first != kind:
             self.misuse = FaultError(
                 f"a {kind} timeout cannot come first for {task['activityId']}: with its "
                 f"timeouts ({_describe_timeouts(timeouts)}) SWF times it out with {first}")
-            return
+            return self.sim.clock.millis
+        ends = self._after(at - timeouts["queued"])
         heartbeat = timeouts["heartbeatTimeout"]
         if kind != "HEARTBEAT" and heartbeat is not None:
-            interval = heartbeat / 2
-            self.busy[task["taskToken"]] = (interval, self.sim.clock.now()
-                                            + timedelta(seconds=interval))
+            self._beat_later(task["taskToken"], _millis(heartbeat / 2), ends)
+        return ends
 
-    def _wait(self) -> bool:
-        """Move the clock to the next thing due: a deadline, or a busy worker's heartbeat.
-        False when there is none."""
-        due = [moment for moment in (self.sim.next_deadline(), self._next_beat())
-               if moment is not None]
-        if not due:
-            return False
-        self._advance_to(min(due))
-        return True
+    def _beat_later(self, token: str, interval: int, until: int) -> None:
+        beat = self.sim.clock.millis + interval
+        if beat < until:
+            self.beats.add(beat, functools.partial(self._beat, token, interval, until))
 
-    def _sleep(self, seconds: float) -> None:
-        if seconds:
-            self._advance_to(self.sim.clock.now() + timedelta(seconds=seconds))
+    def _beat(self, token: str, interval: int, until: int) -> None:
+        try:
+            self.swf.record_activity_task_heartbeat(taskToken=token)
+        except Exception as error:
+            if is_gone(error):
+                return
+            if not is_transient(error):
+                raise
+        self._beat_later(token, interval, until)
 
-    def _advance_to(self, target: datetime) -> None:
-        """Move the clock to `target`, busy workers heartbeating on the way as they would
-        while other attempts run."""
-        while (beat := self._next_beat()) is not None and beat <= target:
-            if beat > self.sim.clock.now():
-                self.sim.clock.advance_to(beat)
-            self._heartbeat_due()
-        if target > self.sim.clock.now():
-            self.sim.clock.advance_to(target)
-
-    def _next_beat(self) -> datetime | None:
-        return min((due for _, due in self.busy.values()), default=None)
-
-    def _heartbeat_due(self) -> None:
-        now = self.sim.clock.now()
-        for token, (interval, due) in sorted(self.busy.items(), key=lambda item: item[1][1]):
-            if due > now:
-                continue
-            del self.busy[token]
-            try:
-                self.swf.record_activity_task_heartbeat(taskToken=token)
-            except Exception as error:
-                if not is_gone(error):
-                    raise
-                continue
-            self.busy[token] = (interval, now + timedelta(seconds=interval))
+    # What the run comes to.
 
     def _describe(self) -> dict:
         return self.swf.describe_workflow_execution(
@@ -415,6 +612,12 @@ class _AttemptFaults:
         fault = self._decide(view)
         return isinstance(fault, TimeOut) and fault.kind == "SCHEDULE_TO_START"
 
+    def took(self, activity_id: str) -> int:
+        """The number of the attempt of `activity_id` a worker just took (1 for the first)."""
+        if not self.needed:  # else counted as the simulator showed the task, in `held`
+            self._attempts[activity_id] = self._attempts.get(activity_id, 0) + 1
+        return self._attempts[activity_id]
+
     def fault_of(self, activity_id: str) -> Fail | TimeOut | Crash | None:
         if not self.needed:
             return None
@@ -440,14 +643,15 @@ class _AttemptFaults:
             self._latest[view.activityId] = scheduled
             self._faults[scheduled] = self.run.faults.for_attempt(
                 aliases(view.activityType["name"], self.run.flow.name), _payload(view.input),
-                attempt, self.run.fault_rng)
+                attempt, random.Random(_attempt_seed("faults", self.run.seed, view.activityId,
+                                                     attempt)))
         return self._faults[scheduled]
 
 
-def _first_timeout(timeouts: dict[str, Any], heartbeating: bool) -> str:
-    """Which timeout SWF fires first for an attempt started now, with ties going to the one
-    armed first (schedule deadlines, then start-to-close, then heartbeat), as in the
-    simulator."""
+def _first_timeout(timeouts: dict[str, Any], heartbeating: bool) -> tuple[float, str]:
+    """Which timeout SWF fires first for an attempt started now, and when (seconds after its
+    scheduling), with ties going to the one armed first (schedule deadlines, then
+    start-to-close, then heartbeat), as in the simulator."""
     queued = timeouts["queued"]
     candidates = [
         (timeouts["scheduleToCloseTimeout"], 0, "SCHEDULE_TO_CLOSE"),
@@ -456,12 +660,19 @@ def _first_timeout(timeouts: dict[str, Any], heartbeating: bool) -> str:
         (None if heartbeating or timeouts["heartbeatTimeout"] is None
          else queued + timeouts["heartbeatTimeout"], 2, "HEARTBEAT")]
     due = [(at, order, kind) for at, order, kind in candidates if at is not None]
-    return min(due)[2] if due else "none (its timeouts are NONE)"
+    if not due:
+        return queued, "none (its timeouts are NONE)"
+    at, _, kind = min(due)
+    return at, kind
 
 
 def _describe_timeouts(timeouts: dict[str, Any]) -> str:
     return ", ".join(f"{key} {'NONE' if value is None else f'{value:g} s'}"
                      for key, value in timeouts.items() if key != "queued")
+
+
+def _millis(seconds: float) -> int:
+    return round(seconds * 1000)
 
 
 def _seconds(value: str | None) -> float | None:
@@ -497,9 +708,16 @@ def _virtual_time(sim: Simulator) -> Iterator[Any]:
         yield freezer
 
 
+def _attempt_seed(what: str, seed: int, task: str, number: int) -> str:
+    """A seed for one attempt (or one decision task) of a run: its random numbers do not
+    depend on the order attempts come in, so on the fleet."""
+    return f"garcon-sim {what} {seed} {task} {number}"
+
+
 @contextmanager
 def _seeded_random(seed: int) -> Iterator[None]:
-    """Python's `random` seeded from the run's seed for the flow's code, restored after."""
+    """Python's `random` seeded from the run's seed for the flow's code, restored after
+    (each attempt and decision task seeds it afresh, see `_attempt_seed`)."""
     saved = random.getstate()
     random.seed(seed)
     try:

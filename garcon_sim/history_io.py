@@ -4,24 +4,43 @@
 a bare list of events, several pages concatenated in one file, any dict with an "events" key or
 a "history": {"events": [...]} key (recorded files), gzip of any of these, a path, "-" for
 stdin, JSON text or bytes, or already-parsed objects. Timestamps may be epoch seconds, ISO 8601
-strings or datetimes. Anything else raises `HistoryFormatError` with one line that names the
-problem. `dump_history` writes the aws-cli shape with sorted keys and epoch-seconds timestamps,
-so equal histories give identical text.
+strings or datetimes. Anything else raises `HistoryFormatError` with one line that says what is
+wrong and where: JSON that does not parse or nests too deep, events that are not objects,
+eventIds that are not 1, 2, 3, ..., a timestamp that is not one (NaN, before 1970, after 2999),
+a member of the wrong shape for SWF's model (`event_shapes`). The tools may then trust what
+they read. Work is bounded: at most `MAX_BYTES` of JSON are read (a gzip is decompressed no
+further) and at most `MAX_EVENTS` events kept. `dump_history` writes the aws-cli shape with
+sorted keys and epoch-seconds timestamps, so equal histories give identical text.
 """
 from __future__ import annotations
 
 import gzip
+import io
 import json
+import math
+import re
 import sys
 import zlib
 from collections.abc import Iterable
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
+
+from garcon.limits import SWF_LIMITS
 
 from .clock import from_millis, to_millis
+from .event_shapes import shape_problem
 from .events import Event
 
+MAX_BYTES = 128 * 2**20
+"""The most JSON read from one source, decompressed: ten times a full 25,000-event history of
+small payloads (some 13 MB)."""
+MAX_EVENTS = 2 * SWF_LIMITS.history_events
+"""The most events kept: SWF terminates an execution at 25,000."""
+EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
+LATEST = datetime(3000, 1, 1, tzinfo=timezone.utc)
+"""Timestamps outside [EARLIEST, LATEST) are not SWF's (it opened in 2012)."""
+_JSON_SPACE = re.compile(r"[ \t\n\r]*")
 GZIP_MAGIC = b"\x1f\x8b"
 
 
@@ -57,18 +76,20 @@ def _documents(source: Any) -> tuple[str, list[Any]]:
     if isinstance(source, Path) or (isinstance(source, str) and not _looks_like_json(source)):
         label = str(source)
         if label == "-":
-            return "<stdin>", _parse(sys.stdin.buffer.read(), "<stdin>")
+            return "<stdin>", _parse(_read(sys.stdin.buffer, "<stdin>"), "<stdin>")
         try:
-            data = Path(source).read_bytes()
+            with open(source, "rb") as stream:
+                data = _read(stream, label)
         except FileNotFoundError:
             raise HistoryFormatError(f"{label}: no such file") from None
         except OSError as error:
             raise HistoryFormatError(f"{label}: cannot read: {error.strerror}") from None
         return label, _parse(data, label)
     if isinstance(source, (bytes, bytearray)):
-        return "<bytes>", _parse(bytes(source), "<bytes>")
+        return "<bytes>", _parse(_capped(bytes(source), "<bytes>"), "<bytes>")
     if isinstance(source, str):
-        return "<text>", _parse(source.encode("utf-8"), "<text>")
+        return "<text>", _parse(_capped(source.encode("utf-8", "surrogatepass"), "<text>"),
+                                "<text>")
     if isinstance(source, (list, dict)):
         return "<object>", [source]
     raise HistoryFormatError(
@@ -80,10 +101,23 @@ def _looks_like_json(text: str) -> bool:
     return text.lstrip()[:1] in ("{", "[")
 
 
+def _read(stream: BinaryIO, label: str) -> bytes:
+    return _capped(stream.read(MAX_BYTES + 1), label)
+
+
+def _capped(data: bytes, label: str) -> bytes:
+    if len(data) > MAX_BYTES:
+        raise HistoryFormatError(
+            f"{label}: more than {MAX_BYTES // 2**20} MB of JSON, ten times a full 25,000-event "
+            "SWF history of small payloads: not read")
+    return data
+
+
 def _parse(data: bytes, label: str) -> list[Any]:
     if data[:2] == GZIP_MAGIC:
         try:
-            data = gzip.decompress(data)
+            data = _capped(gzip.GzipFile(fileobj=io.BytesIO(data)).read(MAX_BYTES + 1),
+                           f"{label} (decompressed)")
         except (OSError, EOFError, zlib.error) as error:
             raise HistoryFormatError(f"{label}: not a valid gzip file ({error})") from None
     try:
@@ -93,18 +127,19 @@ def _parse(data: bytes, label: str) -> list[Any]:
             f"{label}: not UTF-8 text (byte {error.start} cannot be decoded)") from None
     decoder = json.JSONDecoder()
     documents = []
-    position = 0
-    while True:
-        while position < len(text) and text[position].isspace():
-            position += 1
-        if position == len(text):
-            break
+    position = _JSON_SPACE.match(text).end()
+    while position < len(text):
         try:
             document, position = decoder.raw_decode(text, position)
         except json.JSONDecodeError as error:
             raise HistoryFormatError(f"{label}: invalid JSON at line {error.lineno} column "
                                      f"{error.colno}: {error.msg}") from None
+        except RecursionError:
+            line = text.count("\n", 0, position) + 1
+            raise HistoryFormatError(f"{label}: the JSON from line {line} on nests too deep "
+                                     "to be a history") from None
         documents.append(document)
+        position = _JSON_SPACE.match(text, position).end()
     if not documents:
         raise HistoryFormatError(f"{label}: empty input, no history in it")
     return documents
@@ -131,6 +166,10 @@ def _events_of(document: Any, label: str) -> list[Any]:
 
 
 def _checked(events: list[Any], label: str) -> list[Event]:
+    if len(events) > MAX_EVENTS:
+        raise HistoryFormatError(f"{label}: {len(events):,} events, more than one SWF history "
+                                 f"holds (it ends an execution at "
+                                 f"{SWF_LIMITS.history_events:,}): not read")
     result = []
     for index, event in enumerate(events, start=1):
         if not isinstance(event, dict):
@@ -140,9 +179,13 @@ def _checked(events: list[Any], label: str) -> list[Event]:
             if key not in event:
                 raise HistoryFormatError(f"{label}: not a history because event #{index} has "
                                          f"no {key}")
-        if not isinstance(event["eventId"], int) or isinstance(event["eventId"], bool):
+        if type(event["eventId"]) is not int:
             raise HistoryFormatError(f"{label}: event #{index} has a non-integer eventId "
-                                     f"{event['eventId']!r}")
+                                     f"{_short(event['eventId'])}")
+        problem = shape_problem(event)
+        if problem is not None:
+            raise HistoryFormatError(f"{label}: event {event['eventId']} "
+                                     f"({_short(event['eventType'])}): {problem}")
         result.append({**event,
                        "eventTimestamp": _timestamp(event["eventTimestamp"], event, label)})
     result.sort(key=lambda e: e["eventId"])
@@ -160,15 +203,30 @@ def _checked(events: list[Any], label: str) -> list[Event]:
 def _timestamp(value: Any, event: dict[str, Any], label: str) -> datetime:
     where = f"{label}: event {event['eventId']}"
     if isinstance(value, datetime):
-        return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(
+        moment = (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(
             timezone.utc)
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return from_millis(round(value * 1000))
-    if isinstance(value, str):
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        if not math.isfinite(value) or not EARLIEST.timestamp() <= value < LATEST.timestamp():
+            raise HistoryFormatError(f"{where} has an eventTimestamp of {value!r} seconds, "
+                                     "not a time from 1970 to 2999")
+        moment = from_millis(round(value * 1000))
+    elif isinstance(value, str):
         try:
             parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
             raise HistoryFormatError(f"{where} has an unreadable eventTimestamp "
-                                     f"{value!r}") from None
+                                     f"{_short(value)}") from None
         return _timestamp(parsed, event, label)
-    raise HistoryFormatError(f"{where} has an eventTimestamp of type {type(value).__name__}")
+    else:
+        raise HistoryFormatError(f"{where} has an eventTimestamp of type "
+                                 f"{type(value).__name__}")
+    if not EARLIEST <= moment < LATEST:
+        raise HistoryFormatError(f"{where} has an eventTimestamp of {moment.isoformat()}, not "
+                                 "a time from 1970 to 2999")
+    return moment
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    """A value quoted in a message: short, and printable whatever it holds."""
+    text = ascii(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."

@@ -6,9 +6,11 @@
         run = swf_sim.run(country_flow, input={})
         assert run.status == "COMPLETED"
 
-`@pytest.mark.swf_sim(seed=..., start_time=...)` sets the seed and the start time of the runs.
-When a test that used the fixture fails, its report says where each run's history was saved
-and how to draw it.
+`@pytest.mark.swf_sim(seed=..., start_time=..., workers=..., durations=...,
+decision_seconds=...)` sets the seed, the start time and the fleet of the runs (see
+`garcon_sim.fleet`); `swf_sim.run(flow, workers=...)` sets them for one run. When a test that
+used the fixture fails, its report says where each run's history was saved and how to draw
+it.
 """
 from __future__ import annotations
 
@@ -21,22 +23,28 @@ import pytest
 from .faults import FaultPlan
 from .harness import RunResult, run_flow
 
+FLEET_OPTIONS = ("workers", "durations", "decision_seconds")
+MARKER_OPTIONS = ("seed", "start_time", *FLEET_OPTIONS)
+
 
 class SwfSim:
     """What the fixture hands a test: `faults` for its runs, and `run()`."""
 
     def __init__(self, seed: int = 0, start_time: datetime | str | None = None,
-                 directory: Path | None = None):
+                 directory: Path | None = None, **fleet: Any):
         self.seed = seed
         self.start_time = (datetime.fromisoformat(start_time) if isinstance(start_time, str)
                            else start_time)
+        self.fleet = fleet
+        """The marker's `workers`, `durations` and `decision_seconds`, for every run."""
         self.faults = FaultPlan()
         self.runs: list[RunResult] = []
         self.directory = directory
 
     def run(self, flow: Any, **options: Any) -> RunResult:
-        """`garcon_sim.run_flow` with the fixture's seed, start time and faults (plus any
-        given here)."""
+        """`garcon_sim.run_flow` with the fixture's seed, start time, fleet and faults (plus
+        any given here)."""
+        options = {**self.fleet, **options}
         options.setdefault("seed", self.seed)
         if options.get("sim") is None and self.start_time is not None:
             options.setdefault("start_time", self.start_time)
@@ -59,8 +67,9 @@ class SwfSim:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "swf_sim(seed=0, start_time=None): the seed and the start time (a datetime "
-        "or an ISO string) of the swf_sim fixture's runs")
+        "markers", "swf_sim(seed=0, start_time=None, workers=10, durations=uniform(0.5, 1.5), "
+        "decision_seconds=0.1): the seed, the start time (a datetime or an ISO string) and "
+        "the fleet of the swf_sim fixture's runs")
 
 
 @pytest.fixture
@@ -68,9 +77,9 @@ def swf_sim(request: pytest.FixtureRequest, tmp_path: Path) -> SwfSim:
     """Runs flows in garcon_sim's simulator: `swf_sim.run(flow, ...)`, `swf_sim.faults`."""
     marker = request.node.get_closest_marker("swf_sim")
     options = dict(marker.kwargs) if marker else {}
-    unknown = sorted(set(options) - {"seed", "start_time"})
+    unknown = sorted(set(options) - set(MARKER_OPTIONS))
     if unknown:
-        raise pytest.UsageError(f"@pytest.mark.swf_sim takes seed and start_time, not "
+        raise pytest.UsageError(f"@pytest.mark.swf_sim takes {', '.join(MARKER_OPTIONS)}, not "
                                 f"{', '.join(unknown)}")
     return SwfSim(directory=tmp_path, **options)
 

@@ -76,10 +76,13 @@ class ReplayResult:
 
     @property
     def ok(self) -> bool:
-        """No difference, and no generator that would change a running workflow's instances."""
-        return not self.differences and not self.unstable
+        """Decisions compared, no difference, and no generator that would change a running
+        workflow's instances."""
+        return bool(self.decision_tasks) and not self.differences and not self.unstable
 
     def report(self) -> str:
+        if not self.decision_tasks:
+            return "replayed 0 decision tasks: nothing compared (no DecisionTaskCompleted)"
         found = [f"{len(self.differences)} difference(s)"] if self.differences else []
         found += [f"{len(self.unstable)} unstable generator(s)"] if self.unstable else []
         lines = [f"replayed {self.decision_tasks} decision task(s): "
@@ -100,7 +103,9 @@ def replay(history: Any, flow: Any, *, execution: dict | None = None,
            limits: SWFLimits = SWF_LIMITS) -> ReplayResult:
     """Compare the decisions recorded in `history` (anything `load_history` reads) with those
     `flow` makes now. `execution` ({"domain", "workflowId", "runId"}) is what activity inputs
-    carry; by default it is read from the recorded inputs."""
+    carry; by default it is read from the recorded inputs. A history that contradicts itself
+    raises `garcon.history.HistoryError`; one with no decision task gives a result that is not
+    `ok`, having compared nothing."""
     events = load_history(history)
     recorded_type = _workflow_type(events)
     if recorded_type is not None and recorded_type.get("name") != flow.name:
@@ -180,6 +185,7 @@ class _Replay:
                 self.result.decision_tasks += 1
                 self._compare(completed["eventId"], recorded.get(completed["eventId"], []),
                               decisions)
+        state.apply_all(self.events[folded:])  # the rest must hold together too
         self.result.unstable = self.generators.findings()
         return self.result
 

@@ -85,6 +85,11 @@ class Simulator:
         due = self.service.world.deadlines.next_due()
         return None if due is None else from_millis(due)
 
+    def is_open(self, domain: str, workflow_id: str, run_id: str) -> bool:
+        """Whether that execution is open: DescribeWorkflowExecution's status, without a call."""
+        run = self.service.world.runs.get((domain, workflow_id, run_id))
+        return run is not None and run.open
+
     def throttle(self, operation: str, times: int = 1) -> None:
         """Make the next `times` calls of an operation (e.g. "PollForActivityTask") fail with
         ThrottlingException, through either client."""

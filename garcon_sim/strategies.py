@@ -15,11 +15,15 @@
   (`garcon_sim.faults`, matched on generator values), and which SWF calls are throttled. Works
   on any flow, generated or not.
 - `inputs()`: workflow start inputs, JSON objects, with the keys a flow needs if asked.
-- `histories()`: runs of a flow (generated, or yours) under generated inputs, faults and seeds,
-  as `GeneratedRun`s: a `RunResult` whose repr is the `run_flow(...)` call that reproduces it.
+- `fleets(flow)`: the workers, attempt durations and decision latency of a run
+  (`garcon_sim.fleet`), as a `FleetSpec` whose `options()` are `run_flow`'s keyword arguments.
+- `histories()`: runs of a flow (generated, or yours) under generated inputs, faults, fleets and
+  seeds, as `GeneratedRun`s: a `RunResult` whose repr is the `run_flow(...)` call that
+  reproduces it.
 
 Everything shrinks towards few activities, few instances, no generator, no retry and no fault,
-so a failing example reads as the smallest flow and plan that still fail.
+one worker per activity, attempts of a second and instant decisions, so a failing example reads
+as the smallest flow, plan and fleet that still fail.
 """
 from __future__ import annotations
 
@@ -39,6 +43,14 @@ from garcon.activity import Activity, find_workflow_activities
 from garcon.limits import SWFLimits
 
 from . import faults as faults_module
+from .fleet import (
+    DEFAULT_DECISION_SECONDS,
+    DEFAULT_DURATIONS,
+    DEFAULT_WORKERS,
+    Durations,
+    Workers,
+    uniform,
+)
 from .harness import RunResult, run_flow
 from .simulator import Simulator
 
@@ -372,6 +384,59 @@ def _inputs(draw: st.DrawFn, required: dict[str, SearchStrategy]) -> dict:
 _any_inputs = inputs  # `histories` has a parameter of that name
 
 
+# -- Fleets ---------------------------------------------------------------------------------
+
+SECONDS = (1.0, 0.5, 2.0, 0.0, 3.0)
+"""Attempt durations `fleets` draws, simplest first."""
+DECISION_SECONDS = (0.0, 0.1, 0.5, 1.0)
+"""Decision latencies `fleets` draws."""
+
+
+@dataclass(frozen=True, repr=False)
+class FleetSpec:
+    """A fleet for `run_flow`: its `workers`, `durations` and `decision_seconds`."""
+
+    workers: Workers = DEFAULT_WORKERS
+    durations: Durations = DEFAULT_DURATIONS
+    decision_seconds: float = DEFAULT_DECISION_SECONDS
+
+    def options(self) -> dict[str, Any]:
+        """`run_flow`'s keyword arguments for this fleet."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def changed(self) -> list[str]:
+        """The keyword arguments that differ from `run_flow`'s defaults, as code."""
+        return [f"{f.name}={getattr(self, f.name)!r}" for f in fields(self)
+                if getattr(self, f.name) != f.default]
+
+    def __repr__(self) -> str:
+        return f"FleetSpec({', '.join(self.changed())})"
+
+
+def fleets(flow: Any = None, *, max_workers: int = 4, seconds: Collection[float] = SECONDS,
+           decision_seconds: Collection[float] = DECISION_SECONDS
+           ) -> SearchStrategy[FleetSpec]:
+    """Fleets: 1 to `max_workers` workers per task list, or a number per activity of `flow`;
+    attempts of one of `seconds`, drawn between two of them (`uniform`), or per activity;
+    decision tasks of one of `decision_seconds`. Shrinks towards one worker, one-second
+    attempts and the first decision latency."""
+    names = [current.name.removeprefix(f"{flow.name}_") for current in
+             find_workflow_activities(flow) if not current.external] if flow is not None else []
+    counts = st.integers(1, max_workers)
+    one_duration = st.sampled_from(tuple(seconds)) | st.builds(
+        lambda pair: uniform(*sorted(pair)),
+        st.tuples(st.sampled_from(tuple(seconds)), st.sampled_from(tuple(seconds))))
+    return st.builds(
+        FleetSpec, counts | _per_activity(names, counts), one_duration | _per_activity(
+            names, one_duration), st.sampled_from(tuple(decision_seconds)))
+
+
+def _per_activity(names: list[str], values: SearchStrategy) -> SearchStrategy[dict]:
+    if not names:
+        return st.nothing()
+    return st.fixed_dictionaries({}, optional={name: values for name in names})
+
+
 # -- Histories ------------------------------------------------------------------------------
 
 @dataclass(repr=False)
@@ -385,16 +450,19 @@ class GeneratedRun(RunResult):
     faults: FaultList = field(default_factory=FaultList)
     limits: SWFLimits | None = None
     client: str = "direct"
+    fleet: FleetSpec = field(default_factory=FleetSpec)
 
-    def rerun(self, *, client: str | None = None) -> RunResult:
-        """The same run again: same flow, input, faults, seed and limits, on the same client
-        or the one given."""
+    def rerun(self, *, client: str | None = None, **fleet: Any) -> RunResult:
+        """The same run again: same flow, input, faults, seed, limits and fleet, on the same
+        client or the one given, with the fleet's `workers`, `durations` or
+        `decision_seconds` changed if given."""
         return run_flow(self.flow, input=self.input, seed=self.seed, faults=self.faults,
-                        client=client or self.client, sim=_simulator(self.seed, self.limits))
+                        client=client or self.client, sim=_simulator(self.seed, self.limits),
+                        **{**self.fleet.options(), **fleet})
 
     def __repr__(self) -> str:
         options = [repr(self.flow), f"input={self.input!r}", f"seed={self.seed!r}",
-                   f"faults={self.faults!r}"]
+                   f"faults={self.faults!r}", *self.fleet.changed()]
         if self.limits is not None:
             options.append(f"sim=Simulator(seed={self.seed!r}, "
                            f"limits={describe_limits(self.limits)})")
@@ -416,16 +484,21 @@ def _simulator(seed: int, limits: SWFLimits | None) -> Simulator | None:
     return None if limits is None else Simulator(seed=seed, limits=limits)
 
 
+_any_fleets = fleets  # `histories` has a parameter of that name
+
+
 @st.composite
 def histories(draw: st.DrawFn, flow: Any = None, *, inputs: SearchStrategy[dict] | None = None,
               faults: bool | Mapping[str, Any] = True, seeds: SearchStrategy[int] | None = None,
               limits: SWFLimits | SearchStrategy[SWFLimits] | None = None,
+              fleets: FleetSpec | SearchStrategy[FleetSpec] | None = None,
               client: str = "direct") -> GeneratedRun:
     """Runs of `flow` (a flow, or a strategy of flows; by default `flows()`) in the simulator.
 
     The input comes from `inputs` (by default `inputs()`: give your flow's keys with
     `inputs(key=strategy)`), the faults from `fault_plans(flow, input=...)` (with `faults` as
-    its keyword arguments when a mapping; none when False), the seed from `seeds` (0 to
+    its keyword arguments when a mapping; none when False), the fleet from `fleets` (a
+    `FleetSpec` or a strategy of them; by default `fleets(flow)`), the seed from `seeds` (0 to
     1,000). `limits` (or a strategy of them) runs the simulator and the runtime under smaller
     SWF quotas; `client` is "direct" or "boto3". Each draw runs the flow, which takes a few
     milliseconds to a second: tests using it may want
@@ -436,11 +509,13 @@ def histories(draw: st.DrawFn, flow: Any = None, *, inputs: SearchStrategy[dict]
     start = draw(_any_inputs() if inputs is None else inputs)
     options = faults if isinstance(faults, Mapping) else {}
     plan = draw(fault_plans(current, input=start, **options)) if faults else FaultList()
+    fleet = (draw(fleets) if isinstance(fleets, SearchStrategy) else fleets
+             ) or draw(_any_fleets(current))
     seed = draw(st.integers(0, 1_000) if seeds is None else seeds)
     quotas = draw(limits) if isinstance(limits, SearchStrategy) else limits
     result = run_flow(current, input=start, seed=seed, faults=plan, client=client,
-                      sim=_simulator(seed, quotas))
+                      sim=_simulator(seed, quotas), **fleet.options())
     values = {f.name: getattr(result, f.name) for f in fields(result) if f.init}
     return GeneratedRun(**values, flow=current, input=start, faults=plan, limits=quotas,
-                        client=client)
+                        client=client, fleet=fleet)
 

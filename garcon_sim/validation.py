@@ -5,12 +5,21 @@ checks again and also enforces maximum lengths and values, enum values, duration
 the character rules of ids, and answers `ValidationException` with every problem found
 ("2 validation errors detected: Value ... at 'decisions.1.member...' failed to satisfy
 constraint: ..."). The constraints are the model's; the sizes garcon.limits owns replace the
-model's (`SHAPE_LIMITS`) so that `Simulator(limits=...)` changes them. A checker is compiled
-once per shape into nested closures, so validating a request costs one call per present field.
+model's (`SHAPE_LIMITS`) so that `Simulator(limits=...)` changes them. Where the model's
+documentation says a name "must not start or end with whitespace" (a domain's, an activity's
+or a child's task list), that is checked too. Every string must be Unicode text that UTF-8 can
+carry, as a request on the wire is: a lone surrogate (which JSON's "\ud800" escape makes) is
+refused. And a request must fit SWF's 1 MB, headers included (`limits.request_bytes`), measured
+as botocore sends it: its JSON body plus `REQUEST_HEADER_BYTES`. Only operations with a list of
+unbounded length can reach that size (every other field has a maximum), so only their requests
+are measured. A checker is compiled once per shape into nested closures, so validating a request
+costs one call per present field.
 """
 from __future__ import annotations
 
 import functools
+import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -19,7 +28,7 @@ from botocore.model import ListShape, ServiceModel, Shape, StructureShape
 
 from garcon.limits import SWFLimits, invalid_identifier
 
-from .errors import validation_error
+from .errors import ValidationException, validation_error
 
 Problems = list[tuple[object, str, str]]
 Check = Callable[[Any, str, Problems], None]
@@ -46,6 +55,13 @@ NO_NONE_MEMBERS = frozenset({"executionStartToCloseTimeout",
                              "defaultExecutionStartToCloseTimeout", "startToFireTimeout"})
 """Durations that must be a number of seconds: a workflow cannot run forever, nor a timer."""
 PRIORITY_RANGE = (-2**31, 2**31 - 1)
+REQUEST_HEADER_BYTES = 1_024
+"""What a request's headers add to its JSON body: botocore sends some 700 bytes (target,
+content type, user agent, date, SigV4 authorization, invocation id, length, host)."""
+EDGE_WHITESPACE_RULE = "must not start or end with whitespace"
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+"""Halves of UTF-16 pairs: a Python string may hold one alone (JSON's "\ud800" makes one);
+UTF-8 cannot."""
 
 _identifier_problem = functools.lru_cache(maxsize=4096)(invalid_identifier)
 """garcon.limits' rule, remembered: the same domains, lists and ids come back on every call."""
@@ -57,6 +73,40 @@ def swf_model() -> ServiceModel:
     return ServiceModel(Loader().load_service_model("swf", "service-2"), "swf")
 
 
+@functools.cache
+def edge_whitespace_members() -> frozenset[tuple[str, str]]:
+    """(structure, member) pairs whose documentation says the value must not start or end
+    with whitespace."""
+    shapes = Loader().load_service_model("swf", "service-2")["shapes"]
+    return frozenset((name, member) for name, shape in shapes.items()
+                     for member, reference in shape.get("members", {}).items()
+                     if EDGE_WHITESPACE_RULE in reference.get("documentation", ""))
+
+
+def lone_surrogate(text: str) -> str | None:
+    """The lone surrogate that keeps `text` from being written as UTF-8, said as "a lone
+    surrogate (U+D800 at character 3)"; None when there is none."""
+    found = None if text.isascii() else LONE_SURROGATE.search(text)
+    if found is None:
+        return None
+    return f"a lone surrogate (U+{ord(found.group()):04X} at character {found.start() + 1})"
+
+
+def request_size(params: dict[str, Any]) -> int:
+    """The bytes of a request as botocore sends it: `json.dumps` of its parameters (botocore's
+    own call: ASCII, default separators), and its headers."""
+    return len(json.dumps(params)) + REQUEST_HEADER_BYTES
+
+
+def _unbounded_list(shape: Shape, seen: frozenset[str] = frozenset()) -> bool:
+    if isinstance(shape, ListShape):
+        return "max" not in shape.metadata or _unbounded_list(shape.member, seen)
+    if isinstance(shape, StructureShape):
+        return any(_unbounded_list(sub, seen | {sub.name})
+                   for sub in shape.members.values() if sub.name not in seen)
+    return False
+
+
 def _join(path: str, name: str) -> str:
     return f"{path}.{name}" if path else name
 
@@ -66,13 +116,23 @@ class RequestValidator:
         self._limits = limits
         self._model = swf_model()
         self._operations: dict[str, Check | None] = {}
-        self._shapes: dict[tuple[str, str], Check | None] = {}
+        self._measured: dict[str, bool] = {}
+        self._shapes: dict[tuple[str, str, bool], Check | None] = {}
+        self._trimmed = edge_whitespace_members()
 
     def validate(self, operation: str, params: dict[str, Any]) -> None:
-        """Raise ValidationException listing every constraint `params` breaks."""
+        """Raise ValidationException listing every constraint `params` breaks (or saying the
+        request is over SWF's size)."""
         if operation not in self._operations:
             shape = self._model.operation_model(operation).input_shape
             self._operations[operation] = self._compile(shape, "") if shape else None
+            self._measured[operation] = shape is not None and _unbounded_list(shape)
+        if self._measured[operation]:
+            size = request_size(params)
+            if size > self._limits.request_bytes:
+                raise ValidationException(
+                    f"Request of {size:,} bytes (headers included) is over the "
+                    f"{self._limits.request_bytes:,}-byte limit of an SWF request")
         check = self._operations[operation]
         if check is not None:
             problems: Problems = []
@@ -80,16 +140,18 @@ class RequestValidator:
             if problems:
                 raise validation_error(problems)
 
-    def _compile(self, shape: Shape, member: str) -> Check | None:
-        key = (shape.name, member if shape.type_name == "string" else "")
+    def _compile(self, shape: Shape, member: str, trimmed: bool = False) -> Check | None:
+        """The check of a value of `shape`, found under `member`; `trimmed` when its strings
+        must not start or end with whitespace."""
+        key = (shape.name, member if shape.type_name == "string" else "", trimmed)
         if key not in self._shapes:
             self._shapes[key] = None  # placeholder: the model's input shapes are not recursive
             if isinstance(shape, StructureShape):
-                self._shapes[key] = self._structure(shape)
+                self._shapes[key] = self._structure(shape, trimmed)
             elif isinstance(shape, ListShape):
                 self._shapes[key] = self._list(shape)
             elif shape.type_name == "string":
-                self._shapes[key] = self._string(shape, member)
+                self._shapes[key] = self._string(shape, member, trimmed)
             elif shape.type_name == "integer":
                 self._shapes[key] = self._integer(shape)
         return self._shapes[key]
@@ -98,9 +160,11 @@ class RequestValidator:
         field = SHAPE_LIMITS.get(shape.name)
         return getattr(self._limits, field) if field else shape.metadata.get("max")
 
-    def _structure(self, shape: StructureShape) -> Check | None:
+    def _structure(self, shape: StructureShape, trimmed: bool) -> Check | None:
         required = tuple(shape.required_members)
-        members = {name: self._compile(sub, name) for name, sub in shape.members.items()}
+        members = {name: self._compile(sub, name,
+                                       trimmed or (shape.name, name) in self._trimmed)
+                   for name, sub in shape.members.items()}
         members = {name: check for name, check in members.items() if check is not None}
         if not members and not required:
             return None
@@ -137,7 +201,7 @@ class RequestValidator:
 
         return check
 
-    def _string(self, shape: Shape, member: str) -> Check | None:
+    def _string(self, shape: Shape, member: str, trimmed: bool) -> Check:
         longest = self._bound(shape)
         shortest = shape.metadata.get("min", 0)
         enum = shape.enum or None
@@ -151,9 +215,14 @@ class RequestValidator:
         def check(value: Any, path: str, problems: Problems) -> None:
             if not isinstance(value, str):
                 return
+            if not value.isascii() and (surrogate := lone_surrogate(value)):
+                problems.append((value, path, f"Member must be Unicode text, not hold "
+                                 f"{surrogate}"))
             if longest is not None and len(value) > longest:
                 problems.append((value, path,
                                  f"Member must have length less than or equal to {longest}"))
+            if trimmed and value != value.strip():
+                problems.append((value, path, f"Member {EDGE_WHITESPACE_RULE}"))
             if len(value) < shortest:
                 problems.append((value, path,
                                  f"Member must have length greater than or equal to {shortest}"))
@@ -173,9 +242,6 @@ class RequestValidator:
                 problems.append((value, path, "Member must be an integer from "
                                  f"{PRIORITY_RANGE[0]} to {PRIORITY_RANGE[1]}"))
 
-        if (longest is None and not shortest and not enum and not identifier and not duration
-                and not priority):
-            return None
         return check
 
     def _integer(self, shape: Shape) -> Check | None:

@@ -1,5 +1,5 @@
-"""What the properties draw: generated flows with fault plans, and settings for the slower
-properties."""
+"""What the properties draw: generated flows with fault plans and fleets, and settings for the
+slower properties."""
 from __future__ import annotations
 
 from typing import Any, NamedTuple
@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 from garcon.limits import SWFLimits
-from garcon_sim.strategies import FaultList, GeneratedFlow, fault_plans, flows
+from garcon_sim.strategies import FaultList, FleetSpec, GeneratedFlow, fault_plans, fleets, flows
 
 NEUTRAL_THROTTLES = ("PollForActivityTask", "PollForDecisionTask",
                      "RespondDecisionTaskCompleted")
@@ -31,15 +31,16 @@ SMALL_LIMITS = st.none() | st.builds(SWFLimits, history_events=st.integers(11, 4
 
 
 class Case(NamedTuple):
-    """A flow and the faults of its run."""
+    """A flow, the faults of its run and its fleet."""
 
     flow: GeneratedFlow
     faults: FaultList
+    fleet: FleetSpec = FleetSpec()
 
 
 @st.composite
 def cases(draw: st.DrawFn, **fault_options: Any) -> Case:
-    """A generated flow and a fault plan for it (`fault_options` are keyword arguments of
-    `fault_plans`)."""
+    """A generated flow, a fault plan for it (`fault_options` are keyword arguments of
+    `fault_plans`) and a fleet."""
     flow = draw(flows())
-    return Case(flow, draw(fault_plans(flow, **fault_options)))
+    return Case(flow, draw(fault_plans(flow, **fault_options)), draw(fleets(flow)))

@@ -29,11 +29,11 @@ def named_in(reason: str, activity_id: str) -> bool:
     return re.search(re.escape(activity_id) + r"(?![0-9a-f])", reason) is not None
 
 
-def check_retry_rule(flow, plan) -> None:
+def check_retry_rule(flow, plan, fleet) -> None:
     """The run completes iff no instance's failed and timed-out attempts exceed its retry;
     otherwise it fails, naming an instance that exceeded it (after retry + 1 attempts, all
     struck by faults)."""
-    run = run_flow(flow, faults=plan)
+    run = run_flow(flow, faults=plan, **fleet.options())
     expected = expected_instances(flow, plan)
     exhausting = {key for key, instance in expected.items() if instance.exhausts_retries}
     if not exhausting:
@@ -52,12 +52,12 @@ def check_retry_rule(flow, plan) -> None:
     assert f" in {tries} attempt{'s' if tries > 1 else ''} (retry={culprit.retry})" in run.reason
 
 
-def check_attempts(flow, plan) -> None:
+def check_attempts(flow, plan, fleet) -> None:
     """Each instance is scheduled 1 + its failed or timed-out attempts, up to 1 + retry;
     each attempt ends as the fault striking it says (failed, or timed out of the kind asked);
     a completed instance is never scheduled again; an instance is scheduled again only
     after its own previous attempt ended without completing."""
-    run = run_flow(flow, faults=plan)
+    run = run_flow(flow, faults=plan, **fleet.options())
     expected = expected_instances(flow, plan)
     observed = observe(run.events, flow.name)
     assert set(observed) <= set(expected), "an instance the generators do not give"
@@ -94,8 +94,8 @@ def test_a_run_fails_iff_an_instance_used_up_its_attempts(case):
     more failed and timed-out attempts than its retry, and fails otherwise, naming one that
     has. (A throttled RespondActivityTaskCompleted can time an attempt out: the worker waits
     out the throttling without heartbeating; so this reads the attempts from the history.)"""
-    flow, plan = case
-    run = run_flow(flow, faults=plan)
+    flow, plan, fleet = case
+    run = run_flow(flow, faults=plan, **fleet.options())
     exhausted = [seen.activity_id for seen in observe(run.events, flow.name).values()
                  if sum(a.outcome in ("failed", "timed out") for a in seen.attempts)
                  > flow.spec(seen.activity).retry]
@@ -118,8 +118,8 @@ def test_each_instance_is_scheduled_once_more_per_failed_attempt_up_to_its_retry
 def test_an_activity_starts_only_after_every_instance_it_requires_completed(case):
     """No instance of an activity is scheduled before every instance of every activity it
     requires has completed."""
-    flow, plan = case
-    run = run_flow(flow, faults=plan)
+    flow, plan, fleet = case
+    run = run_flow(flow, faults=plan, **fleet.options())
     observed = observe(run.events, flow.name).values()
     completed_at = {}
     for seen in observed:

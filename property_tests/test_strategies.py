@@ -10,14 +10,17 @@ from hypothesis import strategies as st
 from garcon.activity import find_workflow_activities
 from garcon.limits import SWFLimits
 from garcon_sim import faults
+from garcon_sim.fleet import Fleet, uniform
 from garcon_sim.harness import run_flow
 from garcon_sim.simulator import Simulator
 from garcon_sim.strategies import (
     ActivitySpec,
     FaultList,
+    FleetSpec,
     GeneratorSpec,
     build_flow,
     fault_plans,
+    fleets,
     flows,
     histories,
     inputs,
@@ -27,7 +30,8 @@ from .scenarios import FEWER
 
 NAMESPACE = {"build_flow": build_flow, "ActivitySpec": ActivitySpec,
              "GeneratorSpec": GeneratorSpec, "faults": faults, "run_flow": run_flow,
-             "Simulator": Simulator, "SWFLimits": SWFLimits}
+             "Simulator": Simulator, "SWFLimits": SWFLimits, "uniform": uniform,
+             "FleetSpec": FleetSpec}
 """What a user imports to paste a printed example back."""
 
 
@@ -57,6 +61,16 @@ def test_fault_plans_aim_only_at_the_flows_instances(flow, data):
                                                                  f"{flow.name}_{s.name}")]
             assert any(fault.match.items() <= values.items()
                        for s in specs for values in s.instance_values())
+
+
+@given(flows().flatmap(lambda flow: st.tuples(st.just(flow), fleets(flow))))
+def test_a_fleet_prints_as_the_call_that_makes_it_and_names_only_the_flows_activities(drawn):
+    flow, fleet = drawn
+    assert eval(repr(fleet), NAMESPACE) == fleet
+    names = {spec.name for spec in flow.specs}
+    for option in (fleet.workers, fleet.durations):
+        assert not isinstance(option, dict) or set(option) <= names
+    Fleet(flow.name, find_workflow_activities(flow), **fleet.options(), seed=0)  # it takes it
 
 
 @given(inputs(day=st.integers(1, 31)))

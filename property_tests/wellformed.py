@@ -19,15 +19,15 @@ REFERENCE_KEYS = ("scheduledEventId", "startedEventId", "decisionTaskCompletedEv
 
 def attributes_of(event: dict) -> dict[str, Any]:
     kind = event["eventType"]
-    return event.get(f"{kind[0].lower()}{kind[1:]}EventAttributes", {})
+    return event.get(f"{kind[:1].lower()}{kind[1:]}EventAttributes", {})
 
 
 def referenced_type(event_type: str, key: str) -> str | None:
     """The type of event an attribute of an event points at; None when unknown here."""
     if key == "decisionTaskCompletedEventId":
         return "DecisionTaskCompleted"
-    if key == "latestCancelRequestedEventId":
-        return "WorkflowExecutionCancelRequested"
+    if key == "latestCancelRequestedEventId":  # botocore's model: the activity's cancel request
+        return "ActivityTaskCancelRequested"
     family = next((f for f in FAMILIES if event_type.startswith(f)), None)
     if family is None or key not in ("scheduledEventId", "startedEventId"):
         return None

@@ -1,5 +1,6 @@
 """A flow whose only activity waits until a file appears: a worker busy with a task in hand,
-for the signal tests (the file is named by the BLOCKING_FLOW_RELEASE environment variable)."""
+for the signal tests (the file is named by the BLOCKING_FLOW_RELEASE environment variable).
+The workflow input's `instances` (1 by default) says how many instances wait."""
 import os
 import time
 from pathlib import Path
@@ -19,4 +20,9 @@ def wait_for_release(context, activity):
     return {"released": release.exists()}
 
 
-hold = create(name="hold", run=runner.Sync(wait_for_release))
+def instances(context):
+    for n in range(context.get("instances", 1)):
+        yield {"generator.n": n}
+
+
+hold = create(name="hold", generators=[instances], run=runner.Sync(wait_for_release))

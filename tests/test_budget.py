@@ -3,6 +3,7 @@ import types
 import pytest
 
 from garcon import activity, budget, runner
+from garcon_sim import run_flow
 from tests.flows import fan_out
 from tests.histories import History
 from tests.test_decider_limits import one_close_per_decision
@@ -10,25 +11,99 @@ from tests.test_decider_limits import one_close_per_decision
 
 def test_the_seed_flow_budget(seed_flow):
     plan = budget.estimate(seed_flow)
-    rows = {row.name: (row.instances, row.fewest, row.most) for row in plan.activities}
-    assert rows == {"country_flow_activity_1": (1, 6, 6),
-                    "country_flow_activity_2": (5, 30, 120),
-                    "country_flow_activity_3": (1, 6, 6)}
-    assert (plan.fewest, plan.most) == (47, 137)
+    rows = {row.name: (row.instances, row.rounds, row.fewest, row.most)
+            for row in plan.activities}
+    assert rows == {"country_flow_activity_1": (1, 1, 6, 6),
+                    "country_flow_activity_2": (5, 1, 18, 120),
+                    "country_flow_activity_3": (1, 1, 6, 6)}
+    assert (plan.fewest, plan.most, plan.rounds, plan.shared) == (35, 137, 3, 0)
     assert plan.fits
-    assert plan.verdict == "fits: 47 to 137 events, under 10,000"
+    assert plan.verdict == "fits: 35 to 137 events, under 10,000"
 
 
-def test_a_run_without_failures_uses_exactly_the_fewest_events():
-    flow, history = fan_out(40, retry=2), History()
+def test_closes_that_all_share_decision_tasks_use_exactly_the_fewest_events():
+    """Every attempt of a wave takes one second and a worker runs each: the wave's closes come
+    at one instant, and one decision task serves them all (1,200 instances are scheduled in
+    two waves of at most 1,000)."""
+    for flow, workers in ((fan_out(40), 40), (fan_out(1_200), 1_000)):
+        run = run_flow(flow, workers=workers, durations=1)
+        assert run.status == "COMPLETED"
+        assert run.events_used == budget.estimate(flow).fewest
+
+
+def test_a_decision_task_per_close_uses_the_most_a_run_without_failure_can():
+    flow, history = fan_out(40), History()
     one_close_per_decision(flow, history)
-    assert len(history.events) == budget.estimate(flow).fewest
+    assert len(history.events) == budget.estimate(flow).most
+
+
+def test_activities_side_by_side_share_decision_tasks():
+    create = activity.create("dev", "flow")
+    noop = runner.Sync(lambda context, activity: None)
+    left = create(name="left", run=noop)
+    right = create(name="right", run=noop,
+                   generators=[lambda context: ({"n": n} for n in range(1_500))])
+    both = create(name="both", requires=[left, right], run=noop)
+    flow = types.SimpleNamespace(domain="dev", name="flow", left=left, right=right, both=both)
+    plan = budget.estimate(flow)
+    assert [row.rounds for row in plan.activities] == [1, 1, 2]  # both, left, right
+    assert plan.rounds == 3  # right's two rounds, then both: left's shares right's first
+    assert plan.shared == budget.DECISION_TASK_EVENTS
+    assert plan.fewest == 5 + 3 * 1_502 + 3 * 3
+    run = run_flow(flow, workers=1_000, durations=1)
+    assert run.events_used == plan.fewest
+
+
+def test_max_open_makes_more_rounds():
+    assert budget.estimate(fan_out(100, max_open=30)).rounds == 1 + 4 + 1
+    capped = types.SimpleNamespace(**vars(fan_out(100)), max_open=40)
+    assert budget.estimate(capped).rounds == 1 + 3 + 1
+
+
+def test_the_flows_max_open_is_shared_by_activities_side_by_side():
+    create = activity.create("dev", "flow")
+    noop = runner.Sync(lambda context, activity: None)
+    thirty = [lambda context: ({"n": n} for n in range(30))]
+    flow = types.SimpleNamespace(domain="dev", name="flow", max_open=40,
+                                 left=create(name="left", generators=thirty, run=noop),
+                                 right=create(name="right", generators=thirty, run=noop))
+    plan = budget.estimate(flow)
+    assert [row.rounds for row in plan.activities] == [1, 1]
+    assert plan.rounds == 2  # 60 instances, 40 at a time
+    assert run_flow(flow, workers=40, durations=1).events_used == plan.fewest
+
+
+def test_the_likely_events_fall_as_workers_are_added_and_match_simulated_runs():
+    flow = fan_out(300)
+    plan = budget.estimate(flow)
+    for steady in (False, True):
+        likely = [plan.likely(workers, steady=steady) for workers in (1, 2, 10, 50, 100, 300)]
+        assert likely == sorted(likely, reverse=True)
+        assert plan.fewest <= likely[-1] and likely[0] <= plan.most
+    for workers in (1, 10, 100):
+        varying = run_flow(flow, workers=workers).events_used  # attempts of 0.5 to 1.5 s
+        assert abs(plan.likely(workers) - varying) <= 0.03 * varying, workers
+        steady = run_flow(flow, workers=workers, durations=1).events_used
+        assert plan.likely(workers, steady=True) == steady, workers
+
+
+def test_likely_workers_per_activity_and_the_fleet_s_timing():
+    plan = budget.estimate(fan_out(500))
+    assert plan.likely({"work": 50}) == plan.likely({"flow_work": 50}) == plan.likely(
+        {"setup": 10, "work": 50})
+    assert plan.likely(50, decision_seconds=0) == plan.most  # nothing waits for the decider
+    assert plan.likely(50, attempt_seconds=0) == plan.fewest  # all close at once
+    assert plan.likely(50, steady=True) == plan.fewest + 3 * (500 // 50 - 1)  # in waves of 50
 
 
 def test_verdicts_against_the_limit_and_the_advice():
-    assert budget.estimate(fan_out(4_000, retry=2)).verdict.startswith(
-        "fits without failures (24,017 events) but not if every retry is used")
-    assert not budget.estimate(fan_out(5_000)).fits
+    assert budget.estimate(fan_out(4_000, retry=2)).verdict == (
+        "fits at best (12,029 events) but not at worst (every retry used, a decision task "
+        "per close: 72,017 events, over 25,000)")
+    assert budget.estimate(fan_out(8_000)).fits  # 24,041 events at best
+    assert budget.estimate(fan_out(8_500)).verdict == (
+        "does not fit: even at best (no failure, closes batched) the history needs 25,544 "
+        "events, over SWF's 25,000-event limit")
     assert "above the 10,000 events AWS advises" in budget.estimate(fan_out(2_000)).verdict
 
 

@@ -1,17 +1,23 @@
 """The `garcon-sim` command, run as a process on real files."""
 import contextlib
+import copy
 import gzip
 import json
+import math
 import os
 import pty
 import re
+import resource
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 
 import pytest
 
 from conftest import DATA
+from garcon.loader import load_flow
+from garcon_sim import run_flow
 from garcon_sim.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -114,8 +120,8 @@ def test_run_json_is_machine_readable_and_exit_1_when_not_completed():
 
 
 def test_run_with_random_failures_follows_the_seed():
-    first = garcon_sim("run", SEED_FLOW, "--json", "--fail-rate", "0.5", "--seed", 3)
-    again = garcon_sim("run", SEED_FLOW, "--json", "--fail-rate", "0.5", "--seed", 3)
+    first = garcon_sim("run", SEED_FLOW, "--json", "--fail-rate", "0.5", "--seed", 5)
+    again = garcon_sim("run", SEED_FLOW, "--json", "--fail-rate", "0.5", "--seed", 5)
     assert json.loads(first.stdout) == json.loads(again.stdout)
     assert sum(json.loads(first.stdout)["attempts"].values()) > 7
 
@@ -218,6 +224,7 @@ def test_reenact_finds_a_departure_with_exit_1(tmp_path):
     timer = next(e for e in events if e["eventType"] == "TimerFired")
     timer["eventType"] = "TimerCanceled"
     timer["timerCanceledEventAttributes"] = timer.pop("timerFiredEventAttributes")
+    timer["timerCanceledEventAttributes"]["decisionTaskCompletedEventId"] = 4
     (tmp_path / "altered.json").write_text(json.dumps({"events": events}))
     done = garcon_sim("reenact", tmp_path / "altered.json")
     assert done.returncode == 1
@@ -234,12 +241,42 @@ def test_bad_histories_are_one_line_and_exit_2(tmp_path, content, fragment):
     one_line_error(garcon_sim("reenact", tmp_path / "missing.json"), "missing.json")
 
 
-def test_budget_prints_the_table_and_its_verdict():
+def test_budget_prints_the_table_the_range_the_likely_events_and_its_verdict():
     done = garcon_sim("budget", SEED_FLOW)
     assert done.returncode == 0
-    assert "country_flow_activity_2                    5             30          120" in (
-        done.stdout)
-    assert "fits: 47 to 137 events, under 10,000" in done.stdout
+    lines = done.stdout.splitlines()
+    assert "country_flow_activity_2                    5             18          120" in lines
+    assert "total (with the workflow's own 5)                        35          137" in lines
+    assert ("likely: 47 events without failures (workers: 10 for each activity; attempts of "
+            "0.5-1.5 s for each activity; decision tasks of 0.1 s)") in lines
+    assert lines[-1] == "limit 25,000, advised 10,000: fits: 35 to 137 events, under 10,000"
+
+
+def test_budget_for_a_fleet(tmp_path):
+    flow = tmp_path / "wide.py"
+    flow.write_text(
+        "from garcon import activity, runner\n"
+        "domain, name = 'dev', 'wide'\n"
+        "create = activity.create(domain, name)\n"
+        "big = create(name='big', generators=[lambda c: ({'n': n} for n in range(4500))],\n"
+        "             run=runner.Sync(lambda context, activity: None))\n")
+    fleet = ("--workers", "50", "--duration", "big=1")
+    done = garcon_sim("budget", flow, *fleet)
+    assert done.returncode == 0, done.stderr
+    assert ("likely: 13,775 events without failures (workers: 50 for each activity; attempts "
+            "of 1 s for each activity; decision tasks of 0.1 s)") in done.stdout.splitlines()
+    assert done.stdout.splitlines()[-1] == (
+        "limit 25,000, advised 10,000: fits at best (13,520 events) but not at worst (every "
+        "retry used, a decision task per close: 27,005 events, over 25,000)")
+    ran = garcon_sim("run", flow, *fleet, "--json")
+    assert ran.returncode == 0, ran.stderr
+    assert json.loads(ran.stdout)["events"] == 13_775
+    jittered = garcon_sim("budget", flow, "--workers", "50")
+    assert "likely: 16,202 events without failures" in jittered.stdout
+    bad = garcon_sim("budget", flow, "--workers", "small=3")
+    assert (bad.returncode, bad.stdout) == (2, "")
+    assert bad.stderr == ("garcon-sim: error: --workers small=3: the flow has no activity "
+                          "small (it has big)\n")
 
 
 def test_budget_exits_1_when_even_the_fewest_events_do_not_fit(tmp_path):
@@ -248,11 +285,12 @@ def test_budget_exits_1_when_even_the_fewest_events_do_not_fit(tmp_path):
         "from garcon import activity, runner\n"
         "domain, name = 'dev', 'huge'\n"
         "create = activity.create(domain, name)\n"
-        "big = create(name='big', generators=[lambda c: ({'n': n} for n in range(5000))],\n"
+        "big = create(name='big', generators=[lambda c: ({'n': n} for n in range(9000))],\n"
         "             run=runner.Sync(lambda context, activity: None))\n")
     done = garcon_sim("budget", flow)
     assert done.returncode == 1
-    assert "does not fit: even without failures the history needs 30,005 events" in done.stdout
+    assert ("does not fit: even at best (no failure, closes batched) the history needs 27,032 "
+            "events") in done.stdout
 
 
 COMMANDS = ["run", "replay", "reenact", "timeline", "budget"]
@@ -299,3 +337,101 @@ def test_run_draws_its_timeline_and_a_bad_history_is_one_line(tmp_path):
     (tmp_path / "bad.json").write_text('{"events": [{"eventId": 1}]}')
     one_line_error(garcon_sim("timeline", tmp_path / "bad.json", "-o", tmp_path / "x.html"),
                    "bad.json")
+
+
+# Hostile files: one line and exit 2, in bounded time and memory.
+
+@pytest.fixture(scope="module")
+def seed_history():
+    """The seed flow's history, as `garcon-sim run --out` writes it."""
+    return json.loads(run_flow(load_flow(SEED_FLOW), input={}).to_json())
+
+
+def spoiled(history, change):
+    events = copy.deepcopy(history["events"])
+    change(events)
+    return json.dumps({"events": events})
+
+
+HOSTILE = {
+    "NaN timestamp": (lambda h: spoiled(h, lambda e: e[3].update(eventTimestamp=math.nan)),
+                      "event 4 has an eventTimestamp of nan seconds"),
+    "absurd timestamp": (lambda h: spoiled(h, lambda e: e[3].update(eventTimestamp=1e300)),
+                         "event 4 has an eventTimestamp of 1e+300 seconds"),
+    "attributes not an object": (
+        lambda h: spoiled(h, lambda e: e[4].update(activityTaskScheduledEventAttributes="x")),
+        "event 5 ('ActivityTaskScheduled'): activityTaskScheduledEventAttributes is a string, "
+        "not an object"),
+    "event type not a string": (lambda h: spoiled(h, lambda e: e[1].update(eventType=12)),
+                                "event 2 (12): eventType is an integer, not a string"),
+    "nested thousands deep": (lambda h: "[" * 10_000 + "]" * 10_000,
+                              "nests too deep to be a history"),
+    "lone surrogate": (lambda h: spoiled(h, lambda e: e[4][
+        "activityTaskScheduledEventAttributes"].update(control="\ud800")),
+        "activityTaskScheduledEventAttributes.control holds a lone surrogate"),
+}
+
+
+@pytest.mark.parametrize("case", HOSTILE)
+@pytest.mark.parametrize("command", ["timeline", "reenact", "replay"])
+def test_malformed_histories_are_one_line_and_exit_2_for_every_tool(
+        tmp_path, seed_history, command, case):
+    make, fragment = HOSTILE[case]
+    path = tmp_path / "hostile.json"
+    path.write_text(make(seed_history))
+    extra = {"timeline": ["-o", tmp_path / "out.html"], "reenact": [],
+             "replay": ["--flow", SEED_FLOW]}[command]
+    one_line_error(garcon_sim(command, path, *extra), f"{path}: ", fragment)
+    assert not (tmp_path / "out.html").exists()
+
+
+def test_a_history_that_contradicts_itself_is_one_line_on_replay(tmp_path, seed_history):
+    def close_twice(events):
+        completed = next(e for e in events if e["eventType"] == "ActivityTaskCompleted")
+        events.append({**completed, "eventId": len(events) + 1})
+
+    path = tmp_path / "twice.json"
+    path.write_text(spoiled(seed_history, close_twice))
+    after = len(seed_history["events"]) + 1
+    one_line_error(garcon_sim("replay", path, "--flow", SEED_FLOW),
+                   f"{path}: events 7 and {after} disagree: both close the attempt of "
+                   "country_flow_activity_1-1 scheduled at event 5 (completed, then completed)")
+    path.write_text(spoiled(seed_history, lambda e: e.insert(7, {**e[6], "eventId": 8}) or [
+        event.update(eventId=number) for number, event in enumerate(e, 1)]))
+    one_line_error(garcon_sim("replay", path, "--flow", SEED_FLOW),
+                   "events 7 and 8 disagree: both close the attempt of "
+                   "country_flow_activity_1-1 scheduled at event 5 (completed, then completed)")
+
+
+def test_replay_of_a_history_without_a_decision_task_does_not_pass(tmp_path, seed_history):
+    path = tmp_path / "started.json"
+    path.write_text(json.dumps({"events": seed_history["events"][:3]}))
+    one_line_error(garcon_sim("replay", path, "--flow", SEED_FLOW),
+                   f"{path}: no decision task completed in this history, so there is nothing "
+                   "to replay")
+
+
+def gzip_of(path, chunk, times):
+    """A gzip of `chunk` repeated `times` times, written without holding it whole."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)
+    with open(path, "wb") as out:
+        for _ in range(times):
+            out.write(packer.compress(chunk))
+        out.write(packer.flush())
+    return path
+
+
+def in_one_gigabyte():
+    resource.setrlimit(resource.RLIMIT_AS, (2**30, 2**30))
+
+
+@pytest.mark.parametrize("chunk", [b" " * 2**20, b'{"events": [' + b"0, " * 2**18],
+                         ids=["whitespace", "a bomb"])
+def test_a_file_that_decompresses_past_the_cap_is_refused_in_bounded_memory(tmp_path, chunk):
+    path = gzip_of(tmp_path / "big.json.gz", chunk, 200)  # 200 MB decompressed, < 1 MB packed
+    assert path.stat().st_size < 2**20
+    done = subprocess.run([sys.executable, "-m", "garcon_sim.cli", "timeline", str(path), "-o",
+                           str(tmp_path / "out.html")], capture_output=True, text=True,
+                          cwd=ROOT, timeout=120, preexec_fn=in_one_gigabyte)
+    one_line_error(done, f"{path} (decompressed): more than 128 MB of JSON, ten times a full "
+                         "25,000-event SWF history of small payloads: not read")

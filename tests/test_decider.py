@@ -5,7 +5,9 @@ import pytest
 
 from garcon import activity, runner
 from garcon.decider import decide, decide_with_report
+from garcon.history import HistoryError
 from garcon.limits import SWF_LIMITS
+from garcon_sim import run_flow
 from tests.flows import fan_out
 from tests.histories import EXECUTION, History, drive, kinds, scheduled_ids
 
@@ -180,3 +182,44 @@ def test_the_seed_flow_completes_when_every_country_succeeds(seed_flow):
     assert drive(seed_flow, history)["decisionType"] == "CompleteWorkflowExecution"
     scheduled = [e for e in history.events if e["eventType"] == "ActivityTaskScheduled"]
     assert len(scheduled) == 1 + 5 + 1
+
+
+# A history that is not whole, or contradicts itself, gets no decision built on a guess.
+
+def test_an_attempt_that_failed_and_then_completed_is_refused_not_read_as_a_success():
+    flow, history = fan_out(1, retry=0), History()
+    history.respond(decide(flow, history.decision_task(), EXECUTION))
+    history.fail("flow_setup-1")
+    history.add("ActivityTaskCompleted", scheduledEventId=5, startedEventId=6, result="{}")
+    with pytest.raises(HistoryError, match="events 7 and 8 disagree: both close the attempt "
+                                           "of flow_setup-1 scheduled at event 5"):
+        decide(flow, history.decision_task(), EXECUTION)
+
+
+def test_a_history_that_does_not_start_at_event_1_is_refused():
+    flow = fan_out(1)
+    events = run_flow(flow, input={}).events
+    second_task = [e["eventId"] for e in events if e["eventType"] == "DecisionTaskStarted"][1]
+    with pytest.raises(HistoryError, match="the history begins at event 8, not at event 1"):
+        decide(flow, events[7:second_task], EXECUTION)
+    assert scheduled_ids(decide(flow, events[:second_task], EXECUTION)) == [work_id(0)]
+    with pytest.raises(HistoryError, match="the history is empty"):
+        decide(flow, [], EXECUTION)
+
+
+def test_a_result_too_deep_to_read_is_retried_then_fails_the_workflow_naming_it():
+    flow, history = fan_out(1, retry=1), History()
+    start_work(flow, history)
+    history.complete(work_id(0))
+    history.events[-1]["activityTaskCompletedEventAttributes"]["result"] = (
+        "[" * 1_000 + "]" * 1_000)
+    decisions = decide(flow, history.decision_task(), EXECUTION)
+    assert scheduled_ids(decisions) == [work_id(0)]
+    history.respond(decisions)
+    history.complete(work_id(0))
+    history.events[-1]["activityTaskCompletedEventAttributes"]["result"] = "{" * 2_000
+    decisions = decide(flow, history.decision_task(), EXECUTION)
+    assert kinds(decisions) == ["FailWorkflowExecution"]
+    assert decisions[0]["failWorkflowExecutionDecisionAttributes"]["reason"] == (
+        f"{work_id(0)} did not complete in 2 attempts (retry=1); last: failed (its result "
+        "cannot be read: it is JSON nested more than 100 levels deep)")

@@ -5,9 +5,10 @@ import time
 import types
 from datetime import datetime, timezone
 
+import _pytest.timing
 import pytest
 
-from garcon import activity, runner, task
+from garcon import activity, budget, runner, task
 from garcon.activity import ActivityInstanceNotReadyException
 from garcon_sim import faults
 from garcon_sim.faults import FaultError
@@ -28,7 +29,13 @@ def test_a_flow_completes_with_its_history_and_context():
     assert run.context == {"greeting": "hi", "ready": True, "done.0": True, "done.1": True,
                            "done.2": True, "done.True": True}
     assert run.attempts("work") == 3
-    assert run.duration.total_seconds() == 5  # one virtual second an attempt
+
+
+def test_one_worker_a_second_an_attempt_and_instant_decisions_run_one_attempt_at_a_time():
+    run = run_flow(fan_out(3), workers=1, durations=1, decision_seconds=0)
+    assert run.status == "COMPLETED"
+    assert run.duration.total_seconds() == 5  # setup, the 3 instances, report: 1 s each
+    assert run.events_used == budget.estimate(fan_out(3)).most  # a decision task per close
 
 
 def test_one_instance_failing_twice_is_retried_alone(swf_sim):
@@ -106,7 +113,7 @@ def test_random_failures_follow_the_seed():
         return run_flow(fan_out(40, retry=5), seed=seed,
                         faults=[faults.random_failures(0.3, "work")])
 
-    first, again, other = run(4), run(4), run(5)
+    first, again, other = run(5), run(5), run(6)
     assert first.to_json() == again.to_json()
     failures = first.summary()["flow_work"]["failures"]
     assert 4 <= failures <= 30
@@ -218,3 +225,33 @@ def test_faults_on_several_instances_at_once_keep_the_clock_moving_forward():
     assert sorted(timed_out_kinds(run)) == ["SCHEDULE_TO_START", "START_TO_CLOSE"]
     stamps = [e["eventTimestamp"] for e in run.events]
     assert stamps == sorted(stamps)
+
+
+def test_a_workflow_input_nested_too_deep_fails_the_run_with_the_reason():
+    """It used to make the decider raise at every decision task, and the run never ended."""
+    deep = json.loads("[" * 900 + "]" * 900)
+    run = run_flow(fan_out(1), input={"deep": deep})
+    assert (run.status, run.reason) == (
+        "FAILED", "the workflow input cannot be read: it is JSON nested more than 100 levels "
+        "deep")
+    assert len(run.events) == 5
+
+
+def test_pytest_keeps_its_own_clock_while_a_run_freezes_time():
+    """freezegun leaves `_pytest.timing` alone: pytest's durations stay real ("11 passed in
+    1767224388s" was the frozen clock leaking into them)."""
+    seen = {}
+
+    def read_clocks(context, activity):
+        seen.update(frozen=time.time(), pytest=_pytest.timing.time(),
+                    pytest_counter=_pytest.timing.perf_counter())
+
+    create = activity.create("dev", "clocks")
+    flow = types.SimpleNamespace(domain="dev", name="clocks", read=create(
+        name="read", run=runner.Sync(read_clocks)))
+    before, counter = time.time(), time.perf_counter()
+    run_flow(flow, start_time=datetime(2030, 1, 1, tzinfo=timezone.utc))
+    after = time.time()
+    assert seen["frozen"] >= datetime(2030, 1, 1, tzinfo=timezone.utc).timestamp()
+    assert before <= seen["pytest"] <= after
+    assert counter <= seen["pytest_counter"] <= time.perf_counter()

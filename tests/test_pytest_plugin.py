@@ -19,6 +19,20 @@ def test_the_marker_sets_seed_and_start_time(swf_sim):
     assert run.events[0]["eventTimestamp"].isoformat().startswith("2030-01-02T03:04:05")
 
 
+def country_starts(run):
+    return sorted(e["eventTimestamp"] for e in run.events
+                  if e["eventType"] == "ActivityTaskStarted")[1:6]
+
+
+@pytest.mark.swf_sim(workers=1, durations=2, decision_seconds=0)
+def test_the_marker_sets_the_fleet_and_a_run_may_change_it(swf_sim):
+    one_at_a_time = country_starts(swf_sim.run(country_flow))
+    assert [(b - a).total_seconds() for a, b in zip(one_at_a_time, one_at_a_time[1:])] == [
+        2, 2, 2, 2]
+    side_by_side = country_starts(swf_sim.run(country_flow, workers=5))
+    assert len(set(side_by_side)) == 1
+
+
 def test_a_failing_test_says_where_its_history_is(swf_sim):
     swf_sim.faults.add(faults.fail("activity_1"))
     run = swf_sim.run(country_flow)
@@ -33,7 +47,7 @@ def test_a_users_project_gets_the_fixture_without_a_conftest(tmp_path):
                            "--rootdir", str(tmp_path), "test_user.py"],
                           cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert not (tmp_path / "conftest.py").exists()
-    assert "1 failed, 1 passed" in done.stdout, done.stdout + done.stderr
+    assert "1 failed, 2 passed" in done.stdout, done.stdout + done.stderr
     report = done.stdout[done.stdout.index("test_a_failing_test_says_where_its_history_is"):]
     assert "history saved to " in report
     saved = Path(report.split("history saved to ", 1)[1].split()[0])

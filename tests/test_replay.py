@@ -9,6 +9,7 @@ import pytest
 
 from conftest import DATA
 from garcon import activity, runner
+from garcon.history import HistoryError
 from garcon_sim import replay, run_flow
 from garcon_sim.replay import WrongFlowError, recorded_execution
 from tests.flows import fan_out
@@ -110,7 +111,7 @@ def test_a_generator_reading_the_clock_is_called_out_even_when_decisions_match()
         yield {"generator.second": datetime.now(timezone.utc).second}
 
     flow = flow_with(this_second)
-    run = run_flow(flow, attempt_seconds=3)
+    run = run_flow(flow, durations=3)
     result = replay(run.events, flow)
     assert not result.differences  # replay freezes the clock at each recorded decision
     assert result.unstable and "such as the clock" in result.unstable[0]
@@ -121,3 +122,22 @@ def test_an_explicit_execution_is_used_for_activity_inputs():
     result = replay(run.events, fan_out(1), execution={
         "domain": "dev", "workflowId": "other", "runId": "r"})
     assert any("input" in d.explanation for d in result.differences)
+
+
+def test_a_replay_that_compared_nothing_is_not_a_pass():
+    flow = fan_out(1)
+    events = run_flow(flow, input={}).events
+    result = replay(events[:3], flow)  # started, a decision task scheduled and started
+    assert (result.decision_tasks, result.differences, result.ok) == (0, [], False)
+    assert result.report() == (
+        "replayed 0 decision tasks: nothing compared (no DecisionTaskCompleted)")
+    assert replay(events, flow).ok
+
+
+def test_a_history_that_contradicts_itself_is_refused_even_after_its_last_decision():
+    flow = fan_out(1)
+    events = run_flow(flow, input={}).events
+    closed = next(e for e in events if e["eventType"] == "ActivityTaskCompleted")
+    with pytest.raises(HistoryError, match=f"events {closed['eventId']} and "
+                                           f"{len(events) + 1} disagree"):
+        replay([*events, {**closed, "eventId": len(events) + 1}], flow)

@@ -5,13 +5,15 @@ boto3 client answers the same.
 """
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
-from garcon_sim import Simulator, SWFLimits
+from garcon_sim import Simulator, SWFLimits, dump_history
+from garcon_sim.validation import REQUEST_HEADER_BYTES
 
 DOMAIN = "test"
 WORKFLOW = {"name": "flow", "version": "1"}
@@ -19,10 +21,11 @@ ACTIVITY = {"name": "work", "version": "1"}
 START = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
 
-def make_swf(sim: Simulator) -> Any:
-    """A direct client on a domain with one workflow type and one activity type, defaults set:
-    decisions 60 s; activities 100 s to start, 200 s to run, 400 s in all, no heartbeat."""
-    swf = sim.direct_client()
+def make_swf(sim: Simulator, client: str = "direct_client") -> Any:
+    """A client (direct by default) on a domain with one workflow type and one activity type,
+    defaults set: decisions 60 s; activities 100 s to start, 200 s to run, 400 s in all, no
+    heartbeat."""
+    swf = getattr(sim, client)()
     swf.register_domain(name=DOMAIN, workflowExecutionRetentionPeriodInDays="1")
     swf.register_workflow_type(
         domain=DOMAIN, **WORKFLOW, defaultTaskList={"name": "deciders"},
@@ -722,6 +725,56 @@ def test_every_problem_of_a_response_is_listed(swf: Any) -> None:
     assert "at 'decisions.2.member.recordMarkerDecisionAttributes.details'" in message
     assert "Member must not be the literal string \"arn\"" in message
     assert "'decisions.3.member.startTimerDecisionAttributes.startToFireTimeout'" in message
+
+
+@pytest.mark.parametrize("client", ["client", "direct_client"])
+def test_a_response_over_1_mb_is_refused_and_writes_nothing(sim: Simulator, client: str) -> None:
+    """SWF's 1 MB per request, headers included, measured as botocore sends the request."""
+    swf = make_swf(sim, client)
+    run_id = start(swf)
+    task = poll(swf)
+    heavy = [schedule(f"a{n}", input="x" * 30_000) for n in range(45)]  # about 1.3 MB
+    before = history(swf, run_id)
+    with pytest.raises(ClientError) as info:
+        swf.respond_decision_task_completed(taskToken=task["taskToken"], decisions=heavy)
+    assert error_code(info) == "ValidationException"
+    body = json.dumps({"taskToken": task["taskToken"], "decisions": heavy})  # as botocore
+    assert info.value.response["Error"]["Message"] == (
+        f"Request of {len(body) + REQUEST_HEADER_BYTES:,} bytes (headers included) is over the "
+        "1,048,576-byte limit of an SWF request")
+    assert history(swf, run_id) == before
+    swf.respond_decision_task_completed(taskToken=task["taskToken"], decisions=heavy[:34])
+    assert types(history(swf, run_id)).count("ActivityTaskScheduled") == 34
+
+
+@pytest.mark.parametrize("client", ["client", "direct_client"])
+def test_names_that_must_not_start_or_end_with_whitespace(sim: Simulator, client: str) -> None:
+    """The model's documentation says so of a domain's name, an activity task list polled,
+    and a child workflow's task list; other names (workflowId, activityId, ...) may."""
+    swf = make_swf(sim, client)
+    for name in (" dev", "dev ", "dev\n"):
+        with pytest.raises(ClientError, match="Member must not start or end with whitespace"):
+            swf.register_domain(name=name, workflowExecutionRetentionPeriodInDays="1")
+    with pytest.raises(ClientError, match=r"at 'taskList\.name' failed to satisfy constraint: "
+                                          "Member must not start or end with whitespace"):
+        swf.poll_for_activity_task(domain=DOMAIN, taskList={"name": "workers "})
+    run_id = start(swf, " spaced workflow id ")
+    assert describe(swf, run_id, " spaced workflow id ")["executionInfo"]["execution"][
+        "workflowId"] == " spaced workflow id "
+
+
+@pytest.mark.parametrize("client", ["client", "direct_client"])
+def test_a_lone_surrogate_is_refused_as_no_utf_8_request_can_carry_it(
+        sim: Simulator, client: str) -> None:
+    swf = make_swf(sim, client)
+    with pytest.raises(ClientError) as info:
+        start(swf, input='{"name": "caf\udce9"}')
+    assert info.value.response["Error"]["Message"] == (
+        "1 validation error detected: Value '{\"name\": \"caf\\udce9\"}' at 'input' failed "
+        "to satisfy constraint: Member must be Unicode text, not hold a lone surrogate (U+DCE9 "
+        "at character 14)")
+    run_id = start(swf, input='{"name": "café 😀"}')
+    assert dump_history(history(swf, run_id)).count("café 😀") == 1
 
 
 def test_a_workflow_cannot_run_without_a_timeout(swf: Any) -> None:

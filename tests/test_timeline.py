@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import itertools
 import json
 import re
 import time
@@ -255,7 +256,7 @@ def test_a_label_needs_the_id_to_prove_it() -> None:
 
 
 def test_a_simulated_run_with_a_failure_and_a_timeout() -> None:
-    run = run_flow(fan_out(3, retry=2), faults=[
+    run = run_flow(fan_out(3, retry=2), durations=1, faults=[
         faults.fail("work", match={"generator.n": 1}, times=1),
         faults.timeout("work", match={"generator.n": 2}, kind="SCHEDULE_TO_START", times=1)])
     timeline = build_timeline(run.events)
@@ -276,6 +277,22 @@ def test_a_simulated_run_with_a_failure_and_a_timeout() -> None:
         e["eventType"] == "DecisionTaskCompleted" for e in run.events)
     assert {d.outcome for d in timeline.decisions} == {"completed"}
     assert timeline.status == run.status == "COMPLETED"
+
+
+def test_the_seed_flows_countries_run_side_by_side(seed_flow):
+    """A fleet of workers takes the five countries at once: their first attempts start at one
+    instant and overlap; with one worker they follow one another."""
+    def first_attempts(run):
+        timeline = build_timeline(run.events)
+        [countries] = [g for g in timeline.groups if g.name == "country_flow_activity_2"]
+        return [row.spans[0] for row in countries.rows]
+
+    side_by_side = first_attempts(run_flow(seed_flow))
+    assert len(side_by_side) == 5 and len({span.started for span in side_by_side}) == 1
+    assert min(span.started + span.running for span in side_by_side) > side_by_side[0].started
+    queue = first_attempts(run_flow(seed_flow, workers=1))
+    assert all(earlier.started + earlier.running <= later.started
+               for earlier, later in itertools.pairwise(queue))
 
 
 # -- the page ------------------------------------------------------------------------------------
@@ -347,6 +364,7 @@ def big_history(size: int = 25_000) -> list[dict[str, Any]]:
                           "scheduleActivityTaskDecisionAttributes": {
                               "activityId": activity_id,
                               "activityType": {"name": "work", "version": "1.0"},
+                              "taskList": {"name": "work"},
                               "input": json.dumps({"generator.n": number + i})}}
                          for i, activity_id in enumerate(ids)])
         for activity_id in ids:

@@ -1,6 +1,7 @@
 """The worker shells, against the simulator's genuine boto3 client (an in-process SWF)."""
 import json
 import logging
+import threading
 import types
 from collections import Counter
 
@@ -13,7 +14,7 @@ from garcon import activity, runner, task
 from garcon.limits import SWFLimits
 from garcon.worker import ActivityWorker, DeciderWorker, register_flow
 from garcon.worker.deciding import EndlessPaging
-from garcon_sim import Simulator
+from garcon_sim import Simulator, run_flow
 from tests.flows import fan_out
 from tests.histories import scheduled_ids
 
@@ -342,7 +343,7 @@ def test_a_flow_whose_worst_case_exceeds_the_limit_is_warned_about_once(caplog):
     limits = SWFLimits(history_events=1_000)
     sim = Simulator(limits=limits)
     swf = sim.client()
-    flow = fan_out(100, retry=5)  # 617 events without failures, 3,617 with every retry used
+    flow = fan_out(100, retry=5)  # 320 events at best, 3,617 with every retry used
     decider = DeciderWorker(flow, client=swf, limits=limits)
     run_id = start(swf, flow)
     worker = ActivityWorker(flow, client=swf, limits=limits)
@@ -351,5 +352,151 @@ def test_a_flow_whose_worst_case_exceeds_the_limit_is_warned_about_once(caplog):
         worker.execute(flow.setup, worker.poll(flow.setup))
         decider.answer(decider.poll())
     warnings = [r.getMessage() for r in caplog.records]
-    assert warnings == [f"wf-1 {run_id}: history budget: fits without failures (617 events) "
-                        "but not if every retry is used (3,617 events, over 1,000)"]
+    assert warnings == [f"wf-1 {run_id}: history budget: fits at best (320 events) but not at "
+                        "worst (every retry used, a decision task per close: 3,617 events, over "
+                        "1,000)"]
+
+
+def test_a_concurrent_worker_runs_attempts_side_by_side_each_with_its_own_heartbeat(swf):
+    """Three attempts of one activity in one worker (`concurrency=3`): they can only pass the
+    barrier together. The workflow then cancels one of them; each attempt's next heartbeat
+    (its own task token) tells that one alone, which answers canceled while the others
+    complete. Stopping the worker lets every thread answer its attempt first."""
+    together = threading.Barrier(4, timeout=10)  # three attempts and the test
+    cancel_sent, stop = threading.Event(), threading.Event()
+    create = activity.create("dev", "flow")
+
+    @task.decorate(timeout=60, heartbeat=30)
+    def meet(activity, n):
+        together.wait()
+        assert cancel_sent.wait(timeout=10)
+        stop.set()
+        activity.heartbeat()
+        return {f"met.{n}": True}
+
+    flow = types.SimpleNamespace(domain="dev", name="flow", meet=create(
+        name="meet", generators=[lambda context: ({"generator.n": n} for n in range(3))],
+        run=runner.Sync(meet.fill(n="generator.n"))))
+    decider = DeciderWorker(flow, client=swf)
+    run_id = start(swf, flow)
+    ids = scheduled_ids(decider.answer(decider.poll()).decisions)
+    worker = ActivityWorker(flow, client=swf, concurrency=3)
+    running = threading.Thread(target=worker.run, kwargs={"stop": stop})
+    running.start()
+    together.wait()
+    swf.signal_workflow_execution(domain="dev", workflowId="wf-1", signalName="cancel one")
+    got = swf.poll_for_decision_task(domain="dev", taskList={"name": "flow"})
+    swf.respond_decision_task_completed(taskToken=got["taskToken"], decisions=[{
+        "decisionType": "RequestCancelActivityTask",
+        "requestCancelActivityTaskDecisionAttributes": {"activityId": ids[1]}}])
+    cancel_sent.set()
+    running.join(timeout=30)
+    assert not running.is_alive()
+    closes = {}
+    events = history(swf, flow, run_id)
+    by_scheduled = {e["eventId"]: e["activityTaskScheduledEventAttributes"]["activityId"]
+                    for e in events if e["eventType"] == "ActivityTaskScheduled"}
+    for event in events:
+        if event["eventType"] in ("ActivityTaskCompleted", "ActivityTaskCanceled"):
+            attributes = event[f"{event['eventType'][0].lower()}"
+                               f"{event['eventType'][1:]}EventAttributes"]
+            closes[by_scheduled[attributes["scheduledEventId"]]] = event["eventType"]
+    assert closes == {ids[0]: "ActivityTaskCompleted", ids[1]: "ActivityTaskCanceled",
+                      ids[2]: "ActivityTaskCompleted"}
+
+
+def test_concurrency_is_a_number_of_attempts(swf):
+    with pytest.raises(ValueError, match="concurrency is a number of attempts at once"):
+        ActivityWorker(fan_out(1), client=swf, concurrency=0)
+    worker = ActivityWorker(fan_out(1), client=swf, concurrency=4)
+    assert [poller.name for poller in worker.pollers()][3:6] == [
+        "activity worker of flow_report #4", "activity worker of flow_setup #1",
+        "activity worker of flow_setup #2"]
+    assert len(worker.pollers()) == 3 * 4
+
+
+def test_an_activitys_own_logger_names_each_threads_execution():
+    """`activity.logger` follows the execution in hand, thread by thread, so that the attempts
+    a concurrent worker runs at once each log under their own."""
+    current = fan_out(1).work
+    names, both_set = {}, threading.Barrier(2, timeout=10)
+
+    def attempt(run_id):
+        current.set_log_context({"execution.domain": "dev", "execution.workflow_id": "wf",
+                                 "execution.run_id": run_id})
+        both_set.wait()
+        names[run_id] = current.logger.name
+        current.unset_log_context()
+
+    threads = [threading.Thread(target=attempt, args=(run_id,)) for run_id in ("r1", "r2")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert names == {"r1": "garcon.dev.wf.r1", "r2": "garcon.dev.wf.r2"}
+    assert current.logger.name == "garcon"
+
+
+
+def test_a_page_that_contradicts_what_was_kept_is_read_again_in_full(swf):
+    flow = fan_out(12)
+    decider = DeciderWorker(flow, client=swf)
+    start(swf, flow)
+    drive_to_report(swf, flow, decider)
+    task = decider.poll()
+    completed = next(e for e in task["events"] if e["eventType"] == "ActivityTaskCompleted")
+    task["events"].insert(task["events"].index(completed) + 1, completed)  # sent twice
+    assert scheduled_ids(decider.answer(task).decisions) == ["flow_report-1"]
+
+
+class CorruptedHistories:
+    """The simulator's client, but every history it hands out has its first activity close
+    pointing at no scheduled event: what no SWF sends, and no paging can mend."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def __getattr__(self, name):
+        return getattr(self.client, name)
+
+    def _corrupted(self, answer):
+        for event in answer.get("events", ()):
+            if event["eventType"] == "ActivityTaskCompleted":
+                event["activityTaskCompletedEventAttributes"]["scheduledEventId"] = 99
+                break
+        return answer
+
+    def poll_for_decision_task(self, **request):
+        return self._corrupted(self.client.poll_for_decision_task(**request))
+
+    def get_workflow_execution_history(self, **request):
+        return self._corrupted(self.client.get_workflow_execution_history(**request))
+
+
+def test_a_history_that_contradicts_itself_fails_the_workflow_with_the_reason(swf, caplog):
+    flow = fan_out(2)
+    seen = []
+    flow.on_exception = lambda actor, error: seen.append(error)
+    decider = DeciderWorker(flow, client=CorruptedHistories(swf))
+    run_id = start(swf, flow)
+    decider.answer(decider.poll())
+    worker = ActivityWorker(flow, client=swf)
+    worker.execute(flow.setup, worker.poll(flow.setup))
+    with caplog.at_level(logging.ERROR, logger="garcon"):
+        decider.answer(decider.poll())
+    failed = history(swf, flow, run_id)[-1]
+    assert failed["eventType"] == "WorkflowExecutionFailed"
+    assert failed["workflowExecutionFailedEventAttributes"]["reason"] == (
+        "garcon cannot decide: its history cannot be read: HistoryError: event 7 closes the "
+        "activity scheduled at event 99 (completed), but that event schedules no activity")
+    assert "cannot decide" in caplog.text
+    assert [type(error).__name__ for error in seen] == ["HistoryError"]
+
+
+def test_a_decider_that_raises_fails_the_workflow_instead_of_staying_silent():
+    flow = fan_out(1)
+    flow.max_open = "ten"  # a flow mistake that only the decider trips over
+    run = run_flow(flow, input={})
+    assert run.status == "FAILED"
+    assert run.reason.startswith("garcon cannot decide: the decider raised: TypeError: ")
+    assert len(run.events) == 5  # the first decision task fails it: no timeout loop

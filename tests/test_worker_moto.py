@@ -123,19 +123,19 @@ def test_a_bad_flow_is_one_line_and_exit_2(moto_endpoint):
         "python -m garcon.worker: error: no such flow file: examples/no_such_flow.py")
 
 
-def busy_worker(moto_endpoint, swf, tmp_path, workflow_id):
-    """A worker process busy with the blocking flow's task, which waits for `release`."""
+def busy_worker(moto_endpoint, swf, tmp_path, workflow_id, instances=1, *extra):
+    """A worker process busy with the blocking flow's tasks, which wait for `release`."""
     release = tmp_path / "release"
-    process = worker(moto_endpoint, "tests/blocking_flow.py",
+    process = worker(moto_endpoint, "tests/blocking_flow.py", *extra,
                      env={"BLOCKING_FLOW_RELEASE": str(release)})
     try:
         wait_until(lambda: registered(swf, "it", "blocking"), what="registration")
         run_id = swf.start_workflow_execution(
-            domain="it", workflowId=workflow_id,
+            domain="it", workflowId=workflow_id, input=json.dumps({"instances": instances}),
             workflowType={"name": "blocking", "version": "1.0"})["runId"]
-        wait_until(lambda: "ActivityTaskStarted" in [
-            e["eventType"] for e in history(swf, "it", workflow_id, run_id)],
-            what="the activity to start")
+        wait_until(lambda: [e["eventType"] for e in history(swf, "it", workflow_id, run_id)
+                            ].count("ActivityTaskStarted") == instances,
+                   what=f"{instances} attempt(s) to start")
     except BaseException:
         process.kill()
         raise
@@ -178,10 +178,17 @@ def test_sigterm_finishes_the_task_in_hand_and_a_second_signal_exits_at_once(
         e["eventType"] for e in history(swf, "it", "block-1", run_id)]
 
 
-def test_sigterm_while_busy_lets_the_attempt_finish_answer_and_exit_0(
-        moto_endpoint, swf, tmp_path):
-    process, release, run_id = busy_worker(moto_endpoint, swf, tmp_path, "block-2")
+@pytest.mark.parametrize("instances", [1, 3])
+def test_sigterm_while_busy_lets_every_attempt_finish_answer_and_exit_0(
+        moto_endpoint, swf, tmp_path, instances):
+    """With --concurrency N all N instances start, though none can end before the release;
+    SIGTERM then lets each of them finish and answer before the process exits 0."""
+    workflow_id = f"busy-{instances}"
+    process, release, run_id = busy_worker(moto_endpoint, swf, tmp_path, workflow_id, instances,
+                                           "--concurrency", str(instances))
     try:
+        assert "ActivityTaskCompleted" not in [
+            e["eventType"] for e in history(swf, "it", workflow_id, run_id)]
         process.send_signal(signal.SIGTERM)
         release.touch()
         output, _ = process.communicate(timeout=30)
@@ -189,10 +196,19 @@ def test_sigterm_while_busy_lets_the_attempt_finish_answer_and_exit_0(
         if process.poll() is None:
             process.kill()
     assert process.returncode == 0, output
-    completed = [e for e in history(swf, "it", "block-2", run_id)
+    completed = [json.loads(e["activityTaskCompletedEventAttributes"]["result"])
+                 for e in history(swf, "it", workflow_id, run_id)
                  if e["eventType"] == "ActivityTaskCompleted"]
-    assert json.loads(completed[0]["activityTaskCompletedEventAttributes"]["result"]) == {
-        "released": True}
+    assert completed == [{"released": True}] * instances, output
+
+
+def test_a_bad_concurrency_is_one_line_and_exit_2(moto_endpoint):
+    process = worker(moto_endpoint, "tests/blocking_flow.py", "--concurrency", "0")
+    output, _ = process.communicate(timeout=30)
+    assert process.returncode == 2
+    assert output.strip().splitlines()[-1] == (
+        "python -m garcon.worker: error: argument --concurrency: a number of attempts (1 or "
+        "more), not '0'")
 
 
 def test_an_unknown_activity_is_one_line_and_exit_2(moto_endpoint):
@@ -325,3 +341,28 @@ def test_the_worker_command_starts_without_register_permission(moto_endpoint, sw
     assert code == 0, output
     assert "WARNING garcon.worker: RegisterDomain iam-command refused, going on" in output
     assert events[-1]["eventType"] == "WorkflowExecutionCompleted", output
+
+
+def test_a_result_nested_too_deep_fails_the_workflow_instead_of_looping(moto_endpoint, swf):
+    """2,000 characters nested 1,000 deep: SWF takes it, and a decider that cannot read it
+    used to raise at every decision task, leaving the run to time out decision after
+    decision. Now the attempt fails with the reason, and so does the workflow (retry=0)."""
+    process = worker(moto_endpoint, "examples/country_flow.py", "--decider")
+    try:
+        wait_until(lambda: registered(swf, "dev", "country_flow"), what="registration")
+        run_id = swf.start_workflow_execution(
+            domain="dev", workflowId="deep-1", input=json.dumps({}),
+            workflowType={"name": "country_flow", "version": "1.0"})["runId"]
+        task = wait_until(lambda: swf.poll_for_activity_task(
+            domain="dev", taskList={"name": "country_flow_activity_1"}).get("taskToken"),
+            what="the first activity task")
+        swf.respond_activity_task_completed(taskToken=task, result="[" * 1000 + "]" * 1000)
+        wait_closed(swf, "dev", "deep-1", run_id)
+    finally:
+        code, output = stop(process)
+    closed = history(swf, "dev", "deep-1", run_id)[-1]
+    assert closed["eventType"] == "WorkflowExecutionFailed", output
+    assert closed["workflowExecutionFailedEventAttributes"]["reason"] == (
+        "country_flow_activity_1-1 did not complete in 1 attempts (retry=0); last: failed (its "
+        "result cannot be read: it is JSON nested more than 100 levels deep)")
+    assert code == 0 and "RecursionError" not in output, output

@@ -1,8 +1,9 @@
 """`python -m garcon.worker FLOW`: run a flow's decider and activity workers on SWF.
 
-Each activity's task list, and the decider's, is polled in a thread of its own. SIGTERM or
-SIGINT stops the polling: the tasks in hand are finished and answered, then the process exits
-0 (a poll in flight returns first: up to 60 s on SWF). A second signal exits at once.
+The decider's task list is polled in a thread of its own, each activity's in `--concurrency`
+threads (one by default), each running one attempt at a time with its own heartbeats. SIGTERM
+or SIGINT stops the polling: every attempt in hand is finished and answered, then the process
+exits 0 (a poll in flight returns first: up to 60 s on SWF). A second signal exits at once.
 """
 from __future__ import annotations
 
@@ -37,6 +38,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--activities", metavar="NAME,...", type=lambda text: [
         name.strip() for name in text.split(",") if name.strip()],
         help="run these activities (names as given to create, or full type names)")
+    parser.add_argument("--concurrency", type=_positive, default=1, metavar="N",
+                        help="attempts of each activity run at once, each in a thread of its "
+                        "own (default 1)")
     parser.add_argument("--identity", help="the identity recorded when this worker takes a "
                         "task (default: host-pid)")
     parser.add_argument("--region", help="AWS region (default: the usual boto3 way)")
@@ -45,6 +49,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--log-level", default="INFO",
                         choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     return parser.parse_args(argv)
+
+
+def _positive(text: str) -> int:
+    if not (text.isdigit() and int(text) > 0):
+        raise argparse.ArgumentTypeError(f"a number of attempts (1 or more), not {text!r}")
+    return int(text)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -57,7 +67,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         flow = load_flow(args.flow)
         client = flow_client(flow, args.region, args.endpoint_url,
-                             connections=len(find_workflow_activities(flow)) + 2,
+                             connections=ActivityWorker.connections_needed(flow,
+                                                                           args.concurrency),
                              need_credentials=True)
         pollers = _pollers(flow, client, args)
         register_flow(client, flow, logger)
@@ -71,8 +82,8 @@ def main(argv: list[str] | None = None) -> int:
                                 daemon=True) for poller in pollers]
     for thread in threads:
         thread.start()
-    logger.info("%s: polling %d task list(s) of %s in domain %s", PROG, len(threads),
-                flow.name, flow.domain)
+    logger.info("%s: %d thread(s) polling the task lists of %s in domain %s", PROG,
+                len(threads), flow.name, flow.domain)
     while any(thread.is_alive() for thread in threads):
         stop.wait(0.5)
         for thread in threads:
@@ -88,7 +99,8 @@ def _pollers(flow, client, args: argparse.Namespace) -> list:
     if args.decider or everything:
         pollers.append(DeciderWorker(flow, register=False, client=client).poller(identity))
     if args.activities is not None or everything:
-        worker = ActivityWorker(flow, args.activities, client=client)
+        worker = ActivityWorker(flow, args.activities, client=client,
+                                concurrency=args.concurrency)
         found = {a.name for a in worker.activities} | {
             a.name.removeprefix(f"{flow.name}_") for a in worker.activities}
         unknown = sorted(set(args.activities or ()) - found)
@@ -96,7 +108,7 @@ def _pollers(flow, client, args: argparse.Namespace) -> list:
             known = sorted(a.name for a in find_workflow_activities(flow) if not a.external)
             raise FlowError(f"{args.flow} has no activity {', '.join(unknown)} (it has "
                             f"{', '.join(known)})")
-        pollers += [worker.poller(activity, identity) for activity in worker.activities]
+        pollers += worker.pollers(identity)
     return pollers
 
 

@@ -9,7 +9,7 @@ import time
 import traceback
 import types
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 from botocore.exceptions import ClientError
 
@@ -82,17 +82,35 @@ class ActivityExecution:
             raise ActivityCanceled(self.activity_id)
 
 
+class Answer(NamedTuple):
+    """What an attempt answers SWF: `call` (a Respond* method, None when nobody waits for the
+    answer) with `request`."""
+
+    execution: ActivityExecution
+    began: float
+    outcome: str
+    call: Callable[..., Any] | None
+    request: dict[str, Any]
+
+
 class ActivityWorker:
-    """Runs a flow's activities (all, or those named): `run()` polls each task list in a
-    thread of its own (garcon's API); the command loop and the simulator harness call `poll`
-    and `execute`. `ActivityWorker(client, flow)`, as garcon's example projects write it,
-    works too."""
+    """Runs a flow's activities (all, or those named): `run()` polls each task list in
+    `concurrency` threads of their own (garcon's API, which had one); the command loop and the
+    simulator harness call `poll`, `attempt` and `send`. `ActivityWorker(client, flow)`, as
+    garcon's example projects write it, works too."""
 
     def __init__(self, flow: Any, activities: Iterable[str] | None = None, *, client: Any = None,
-                 limits: SWFLimits = SWF_LIMITS, logger: logging.Logger | None = None,
+                 concurrency: int = 1, limits: SWFLimits = SWF_LIMITS,
+                 logger: logging.Logger | None = None,
                  sleep: Callable[[float], Any] = time.sleep, rng: random.Random | None = None):
         if is_client_then_flow(flow, activities):
             flow, activities, client = activities, None, client or flow
+        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+            raise ValueError(f"concurrency is a number of attempts at once (1 or more), not "
+                             f"{concurrency!r}")
+        self.concurrency = concurrency
+        """How many attempts of each activity run at once, each polled for and answered by a
+        thread of its own."""
         self.flow = flow
         self.worker_activities = activities
         """The names asked for (garcon's), or None for all."""
@@ -102,7 +120,8 @@ class ActivityWorker:
         self.rng = rng or random.Random()
         """The jitter of backoffs (the simulator's is seeded)."""
         self.domain = flow.domain
-        self.client = client if client is not None else flow_client(flow)
+        self.client = client if client is not None else flow_client(
+            flow, connections=self.connections_needed(flow, concurrency))
         self.limits = limits
         self.logger = logger or worker_logger()
         wanted = None if activities is None else set(activities)
@@ -117,13 +136,20 @@ class ActivityWorker:
                                       client=activity.client, activity=activity)
         return cls(alone, **options)
 
+    @staticmethod
+    def connections_needed(flow: Any, concurrency: int = 1) -> int:
+        """HTTP connections for every polling thread of the flow's activities, plus two."""
+        return len(find_workflow_activities(flow)) * concurrency + 2
+
     def run(self, stop: threading.Event | None = None, identity: str | None = None) -> None:
-        """Run every activity's `run()` over and over, each in a thread, until `stop` is set
-        (never, by default, as in garcon)."""
+        """Run every activity's `run()` over and over, each in `concurrency` threads, until
+        `stop` is set (never, by default, as in garcon); once it is, each thread finishes and
+        answers the attempt in hand."""
         threads = [threading.Thread(target=worker_runner, args=(activity, stop),
                                     kwargs={"identity": identity, "worker": self},
-                                    name=activity.name, daemon=True)
-                   for activity in self.activities]
+                                    name=self._thread_name(activity, number), daemon=True)
+                   for activity in self.activities
+                   for number in range(1, self.concurrency + 1)]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -141,7 +167,8 @@ class ActivityWorker:
             self.answer(activity, execution)
             return True
 
-        backoff = self._backoffs.setdefault(activity.name, Backoff(rng=self.rng))
+        backoff = self._backoffs.setdefault(threading.current_thread().name,
+                                            Backoff(rng=self.rng))
         poller = Poller(step, name=f"activity worker of {activity.name}", logger=self.logger,
                         on_exception=activity.on_exception, actor=activity, backoff=backoff)
         try:
@@ -171,7 +198,13 @@ class ActivityWorker:
                 self.sleep(wait)
         return ActivityExecution.of_task(self.client, task or {}, activity, self.domain)
 
-    def poller(self, activity: Activity, identity: str | None = None) -> Poller:
+    def pollers(self, identity: str | None = None) -> list[Poller]:
+        """`concurrency` pollers per activity, each working one attempt at a time."""
+        return [self.poller(activity, identity, number)
+                for activity in self.activities for number in range(1, self.concurrency + 1)]
+
+    def poller(self, activity: Activity, identity: str | None = None,
+               number: int = 1) -> Poller:
         """Polls the activity's task list once and runs the task it gets, when called."""
         def step() -> bool:
             task = self.poll(activity, identity)
@@ -179,9 +212,12 @@ class ActivityWorker:
                 self.execute(activity, task)
             return task is not None
 
-        return Poller(step, name=f"activity worker of {activity.name}", logger=self.logger,
-                      on_exception=activity.on_exception, actor=activity,
+        return Poller(step, name=f"activity worker of {self._thread_name(activity, number)}",
+                      logger=self.logger, on_exception=activity.on_exception, actor=activity,
                       backoff=Backoff(rng=self.rng))
+
+    def _thread_name(self, activity: Activity, number: int) -> str:
+        return activity.name if self.concurrency == 1 else f"{activity.name} #{number}"
 
     def poll(self, activity: Activity, identity: str | None = None) -> dict | None:
         request: dict[str, Any] = {"domain": self.domain, "taskList": {"name": activity.task_list}}
@@ -198,13 +234,23 @@ class ActivityWorker:
 
     def answer(self, activity: Activity, execution: ActivityExecution) -> str:
         """`execute`, for an execution in hand."""
+        return self.send(self.attempt(activity, execution))
+
+    def attempt(self, activity: Activity, execution: ActivityExecution) -> Answer:
+        """Run an attempt's tasks; what to answer SWF (`send` sends it). The simulator's
+        harness sends it later, once the attempt's virtual duration is over."""
         began = time.monotonic()
-        outcome, respond, request = self._run(activity, execution)
-        if respond is not None and not self.respond(respond, taskToken=execution.task_token,
-                                                     **request):
+        return Answer(execution, began, *self._run(activity, execution))
+
+    def send(self, answer: Answer) -> str:
+        """Send an attempt's answer, if it has one; the attempt's outcome ("gone" when the
+        task timed out or its execution closed before the answer)."""
+        execution, outcome = answer.execution, answer.outcome
+        if answer.call is not None and not self.respond(
+                answer.call, taskToken=execution.task_token, **answer.request):
             outcome = "gone"
         execution.logger.info("%s: %s in %.2f s", execution.activity_id, outcome,
-                              time.monotonic() - began)
+                              time.monotonic() - answer.began)
         return outcome
 
     def _run(self, activity: Activity, execution: ActivityExecution):

@@ -20,16 +20,18 @@ import logging
 import math
 import random
 import time
+import traceback
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from garcon.activity import find_workflow_activities
 from garcon.context import ExecutionContext
-from garcon.decider import DecisionReport, decide_with_report
+from garcon.decider import DecisionReport, decide_with_report, describe_error
+from garcon.decisions import fail_workflow
 from garcon.event import ActivityStates, activity_states_from_events, fold_of
 from garcon.expansion import Expansions
-from garcon.history import HistoryState
+from garcon.history import HistoryError, HistoryState
 from garcon.limits import SWF_LIMITS, SWFLimits
 from garcon.log import worker_logger
 from garcon.worker.activities import is_client_then_flow
@@ -128,18 +130,28 @@ class DeciderWorker:
 
     def answer(self, task: dict) -> DecisionReport:
         """Decide on the task's history and respond; a task that is gone meanwhile (timed out,
-        execution closed) is logged and dropped."""
+        execution closed) is logged and dropped. A history that contradicts itself is paged in
+        full from SWF once more (what was kept or sent may be what is wrong); when even that
+        cannot be decided on, or the decider itself raises, the decision fails the workflow
+        with the reason: a decider that never answers leaves its execution looping on decision
+        timeouts."""
         execution = task.get("workflowExecution") or {}
-        memory = self._remember(task)
-        states, context = ActivityStates(memory.state), ExecutionContext(fold=memory.state)
-        context.set_workflow_execution_info(task, self.domain)
-        decisions: list[dict] = []
-        custom = getattr(self.flow, "decider", None)
-        if custom is None:
-            decision = self.create_decisions_from_flow(decisions, states, context)
-        else:
-            decision = self.delegate_decisions(decisions, custom, states, context)
         what = f"{execution.get('workflowId')} {execution.get('runId')}"
+        decisions: list[dict] = []
+        try:
+            memory = self._fold(task)
+        except HistoryError as error:
+            decision = self._cannot_decide(what, "its history cannot be read", error)
+            report(self.on_exception, self, error, self.logger)
+            decisions.extend(decision.decisions)
+        else:
+            states, context = ActivityStates(memory.state), ExecutionContext(fold=memory.state)
+            context.set_workflow_execution_info(task, self.domain)
+            custom = getattr(self.flow, "decider", None)
+            if custom is None:
+                decision = self.create_decisions_from_flow(decisions, states, context)
+            else:
+                decision = self.delegate_decisions(decisions, custom, states, context)
         if respond(self.client.respond_decision_task_completed,
                    {"taskToken": task.get("taskToken"), "decisions": decisions},
                    what=f"{what}: decision task", sleep=self.sleep, rng=self.rng,
@@ -182,9 +194,14 @@ class DeciderWorker:
         execution = context.execution
         memory = self._runs.get(execution["runId"]) if execution else None
         expansions = memory.expansions if memory is not None and memory.state is fold else None
-        decision = decide_with_report(self.flow, fold, execution, limits=self.limits,
-                                      expansions=expansions)
         where = f"{execution['workflowId']} {execution['runId']}" if execution else "decision"
+        try:
+            decision = decide_with_report(self.flow, fold, execution, limits=self.limits,
+                                          expansions=expansions)
+        except Exception as error:
+            if execution:
+                self._runs.pop(execution["runId"], None)
+            decision = self._cannot_decide(where, "the decider raised", error)
         for warning in decision.warnings:
             self.logger.warning("%s: %s", where, warning)
         if decision.error is not None:
@@ -192,10 +209,24 @@ class DeciderWorker:
         decisions.extend(decision.decisions)
         return decision
 
+    def _cannot_decide(self, where: str, what: str, error: Exception) -> DecisionReport:
+        self.logger.error("%s: cannot decide: %s", where, error, exc_info=True)
+        return DecisionReport([fail_workflow(f"garcon cannot decide: {what}: "
+                                             f"{describe_error(error)}", traceback.format_exc())],
+                              error=error)
+
     def memory(self, run_id: str) -> RunMemory | None:
         """What the worker keeps of an execution it decided lately: the fold of its history
         and its activities' expansions."""
         return self._runs.get(run_id)
+
+    def _fold(self, task: dict) -> RunMemory:
+        """`_remember`, or once more from the whole history when the events kept or sent do
+        not hold together (HistoryError when the whole history does not either)."""
+        try:
+            return self._remember(task)
+        except HistoryError:
+            return self._remember({**task, "events": []})
 
     def _remember(self, task: dict) -> RunMemory:
         """The fold of the task's history, from what was kept of its execution if the task's
