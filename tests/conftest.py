@@ -3,6 +3,7 @@ from __future__ import annotations
 import socket
 import time
 import types
+import urllib.request
 from collections.abc import Iterator
 
 import pytest
@@ -27,9 +28,10 @@ def seed_flow() -> types.ModuleType:
     return module
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def moto_endpoint() -> Iterator[str]:
-    """moto's SWF server, on 127.0.0.1 for the tests' session: its endpoint URL."""
+    """moto's SWF server on 127.0.0.1, one per test module, its state reset (moto keeps it in
+    the process: what one module left open would be polled by the next): its endpoint URL."""
     import moto.swf.models as moto_swf
     from moto.server import ThreadedMotoServer
 
@@ -42,7 +44,9 @@ def moto_endpoint() -> Iterator[str]:
         port = sock.getsockname()[1]
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
-    yield f"http://127.0.0.1:{port}"
+    url = f"http://127.0.0.1:{port}"
+    urllib.request.urlopen(urllib.request.Request(f"{url}/moto-api/reset", method="POST"))
+    yield url
     server.stop()
     idle.undo()
 

@@ -363,6 +363,6 @@ def test_a_result_nested_too_deep_fails_the_workflow_instead_of_looping(moto_end
     closed = history(swf, "dev", "deep-1", run_id)[-1]
     assert closed["eventType"] == "WorkflowExecutionFailed", output
     assert closed["workflowExecutionFailedEventAttributes"]["reason"] == (
-        "country_flow_activity_1-1 did not complete in 1 attempts (retry=0); last: failed (its "
+        "country_flow_activity_1-1 did not complete in 1 attempt (retry=0); last: failed (its "
         "result cannot be read: it is JSON nested more than 100 levels deep)")
     assert code == 0 and "RecursionError" not in output, output
