@@ -1,4 +1,4 @@
-"""Settings shared by the test suites: hypothesis profiles, where the shared histories live."""
+"""Settings of the test suites: hypothesis profiles, and where the test data lives."""
 from __future__ import annotations
 
 import os
@@ -6,8 +6,8 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, settings
 
-SHARED = Path(__file__).resolve().parent.parent / "shared"
-"""The project's shared folder, beside the checkout (on developer machines and in CI)."""
+DATA = Path(__file__).resolve().parent / "tests" / "data"
+"""The data the tests read (recorded histories, the seed document): see its README.md."""
 
 settings.register_profile(
     "ci", max_examples=150, deadline=None, derandomize=True, print_blob=True,

@@ -1,4 +1,4 @@
-"""The seed document's generator flow, exactly as written there (shared/seed-generators.md).
+"""The seed document's generator flow, exactly as written there (tests/data/seed-generators.md).
 
 One activity, then one instance of activity_2 per country, each failing at random (one time in
 four) and retried on its own up to 3 times, then activity_3. Run it in the simulator:

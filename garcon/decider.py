@@ -625,7 +625,8 @@ def _pending_refusal(history: InstanceHistory) -> tuple[int, str] | None:
 
 
 def _exhausted(activity_id: str, history: InstanceHistory, retry: int) -> tuple[str, str]:
-    reason = (f"{activity_id} did not complete in {len(history.attempts)} attempts "
+    reason = (f"{activity_id} did not complete in "
+              f"{make.counted(len(history.attempts), 'attempt')} "
               f"(retry={retry}); last: {history.describe_last_outcome()}")
     details = "\n".join(
         f"attempt {number}: {attempt.outcome}"

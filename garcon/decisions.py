@@ -81,6 +81,11 @@ def shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "\u2026"
 
 
+def counted(number: int, noun: str) -> str:
+    """"1 attempt", "4 attempts": a count and its noun, plural unless the count is one."""
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+
 _SCHEDULE_OVERHEAD = len(json.dumps(schedule_activity_task(
     "", "", "", "", "", dict.fromkeys(("heartbeatTimeout", "scheduleToStartTimeout",
                                         "startToCloseTimeout", "scheduleToCloseTimeout"),

@@ -16,10 +16,10 @@ from __future__ import annotations
 from garcon.limits import SWF_LIMITS, SWFLimits
 
 from . import faults, fleet
-from .harness import Progress, RunResult, run_flow
+from .harness import Progress, RunResult, UnknownNameError, run_flow
 from .history_io import HistoryFormatError, dump_history, load_history
 from .reenact import Difference, ReenactResult, reenact
-from .replay import ReplayDifference, ReplayResult, replay
+from .replay import ReplayDifference, ReplayResult, WrongFlowError, replay
 from .simulator import ActivityTaskView, Simulator
 
 __all__ = [
@@ -34,6 +34,8 @@ __all__ = [
     "RunResult",
     "SWFLimits",
     "Simulator",
+    "UnknownNameError",
+    "WrongFlowError",
     "dump_history",
     "faults",
     "fleet",

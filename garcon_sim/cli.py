@@ -11,17 +11,19 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import json
 import logging
 import math
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
 from garcon.activity import find_workflow_activities
 from garcon.budget import estimate, sharding_advice
+from garcon.decisions import counted
 from garcon.history import HistoryError
 from garcon.limits import SWF_LIMITS
 from garcon.loader import FlowError, load_flow
@@ -39,7 +41,7 @@ from .fleet import (
 from .harness import Progress, RunResult, run_flow
 from .history_io import HistoryFormatError, family, load_executions, load_history
 from .reenact import reenact
-from .replay import replay_executions
+from .replay import WrongFlowError, replay_executions
 
 PROG = "garcon-sim"
 
@@ -55,7 +57,8 @@ def main(argv: list[str] | None = None) -> int:
                         format=f"{PROG}: %(levelname)s %(name)s: %(message)s")
     try:
         return args.command(args)
-    except (UsageError, FlowError, HistoryFormatError, FaultError, FleetError) as error:
+    except (UsageError, FlowError, HistoryFormatError, FaultError, FleetError,
+            WrongFlowError) as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return 2
     except OSError as error:
@@ -183,22 +186,26 @@ def _run(args: argparse.Namespace) -> int:
     if args.fail_rate is not None:
         plan.append(faults.random_failures(args.fail_rate))
     show = _ProgressLine(sys.stderr) if sys.stderr.isatty() and not args.json else None
-    quiet = contextlib.redirect_stdout(sys.stderr) if args.json else contextlib.nullcontext()
     workers, durations = _fleet(flow, args)
-    with quiet:
+    with _flow_output(show, to_stderr=args.json):
         result = run_flow(flow, input=_input(args.input), seed=args.seed, faults=plan,
                           workers=workers, durations=durations,
                           decision_seconds=args.decision_seconds, progress=show)
-    if show is not None:
-        show.finish()
+    written = []
     if args.out:
         Path(args.out).write_text(result.to_json())
+        written.append(f"history written to {args.out}")
     if args.timeline:
         from .timeline import write_timelines
-        write_timelines([(run.workflow_id, run.run_id, run.events)
-                         for run in result.executions()], args.timeline,
-                        title=f"{flow.name} {result.workflow_id} (seed {args.seed})")
+        pages = write_timelines([(run.workflow_id, run.run_id, run.events)
+                                 for run in result.executions()], args.timeline,
+                                title=f"{flow.name} {result.workflow_id} (seed {args.seed})")
+        written.append(f"timeline written to {args.timeline}" + (
+            f", and {counted(len(pages) - 1, 'child page')} beside it"
+            if len(pages) > 1 else ""))
     print(json.dumps(_summary(result), indent=2) if args.json else _table(result))
+    for line in written:
+        print(line, file=sys.stderr if args.json else sys.stdout)
     return 0 if result.status == "COMPLETED" else 1
 
 
@@ -292,6 +299,24 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 # Helpers.
+
+@contextlib.contextmanager
+def _flow_output(show: _ProgressLine | None, to_stderr: bool) -> Iterator[None]:
+    """Where what the flow's tasks print goes during a run: standard error when standard output
+    is for JSON; on a terminal, through the progress line, which steps aside for it."""
+    with contextlib.ExitStack() as stack:
+        if to_stderr:
+            stack.enter_context(contextlib.redirect_stdout(sys.stderr))
+        if show is not None:
+            stack.enter_context(contextlib.redirect_stdout(show.beside(sys.stdout)))
+            stack.enter_context(contextlib.redirect_stderr(show.beside(sys.stderr)))
+            for handler in logging.getLogger().handlers:  # log lines, on standard error
+                if isinstance(handler, logging.StreamHandler) and handler.stream.isatty():
+                    previous = handler.setStream(show.beside(handler.stream))
+                    stack.callback(handler.setStream, previous)
+            stack.callback(show.clear)
+        yield
+
 
 def _input(text: str | None) -> dict | None:
     if text is None:
@@ -427,27 +452,62 @@ def _columns(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
 
 
 class _ProgressLine:
-    """Instances done of those known, attempts, events used: one line, redrawn on a
-    terminal at most ten times a second."""
+    """Instances done of those known, attempts, events used: one line on a terminal, redrawn
+    at most ten times a second. What the flow prints meanwhile goes through `beside`: the line
+    is cleared first, and drawn again at the next update; `clear` removes it at the end."""
+
+    CLEAR = "\r\x1b[K"
+    """Back to the start of the line, and erase it (ANSI)."""
 
     def __init__(self, stream: TextIO, clock: Callable[[], float] = time.monotonic):
         self.stream = stream
         self.clock = clock
         self.shown_at = 0.0
+        self.drawn = False
 
     def __call__(self, progress: Progress) -> None:
         now = self.clock()
         if now - self.shown_at < 0.1:
             return
         self.shown_at = now
-        self.stream.write(f"\r{progress.instances_done:,} of {progress.instances_known:,} "
-                          f"instances done, {progress.attempts:,} attempts, "
-                          f"{progress.events:,} of {SWF_LIMITS.history_events:,} events   ")
+        self.stream.write(f"{self.CLEAR}{progress.instances_done:,} of "
+                          f"{progress.instances_known:,} instances done, "
+                          f"{counted(progress.attempts, 'attempt')}, "
+                          f"{progress.events:,} of {SWF_LIMITS.history_events:,} events")
+        self.stream.flush()
+        self.drawn = True
+
+    def clear(self) -> None:
+        if self.drawn:
+            self.stream.write(self.CLEAR)
+            self.stream.flush()
+            self.drawn = False
+
+    def beside(self, stream: TextIO) -> TextIO:
+        """`stream` (a terminal: the line's own) clearing the line before what is written to
+        it; any other stream as it is."""
+        return _Beside(self, stream) if stream.isatty() else stream
+
+
+class _Beside(io.TextIOBase):
+    """A stream the flow writes to while the progress line is up: it clears the line first."""
+
+    def __init__(self, line: _ProgressLine, stream: TextIO):
+        self.line = line
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        if text:
+            self.line.clear()
+            self.stream.write(text)
+            self.stream.flush()
+        return len(text)
+
+    def flush(self) -> None:
         self.stream.flush()
 
-    def finish(self) -> None:
-        if self.shown_at:
-            self.stream.write("\n")
+    def isatty(self) -> bool:
+        return self.stream.isatty()
 
 
 if __name__ == "__main__":

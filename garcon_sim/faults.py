@@ -16,13 +16,19 @@ each matching instance; None means every attempt.
   and the attempt (the same attempts fail whatever the fleet).
 
 Exceptions raised by the flow's own tasks need no fault: they fail their attempt as on SWF.
+
+A fault must aim at something: an activity the flow does not have is refused when the run
+starts, and a `match` whose keys no scheduled input of its activity has (or, in a run that
+completed, whose values none had) is refused when it ends, naming what there was.
 """
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from .names import holds, unknown_activity, unknown_match_keys, unmatched_values
 
 TIMEOUT_KINDS = ("SCHEDULE_TO_START", "START_TO_CLOSE", "SCHEDULE_TO_CLOSE", "HEARTBEAT")
 
@@ -39,6 +45,9 @@ class AttemptFault:
     match: Mapping[str, Any] | None = None
     times: int | None = None
 
+    call = "fault"
+    """The function that makes it, to name it in errors."""
+
     def applies(self, activity_names: tuple[str, ...], payload: Mapping[str, Any],
                 attempt: int) -> bool:
         """Whether it strikes this attempt (numbered from 1) of an instance of the activity
@@ -47,23 +56,24 @@ class AttemptFault:
             return False
         if self.times is not None and attempt > self.times:
             return False
-        return all(key in payload and payload[key] == value
-                   for key, value in (self.match or {}).items())
+        return holds(payload, self.match)
 
 
 @dataclass(frozen=True)
 class Fail(AttemptFault):
     reason: str = "injected failure"
+    call = "fail"
 
 
 @dataclass(frozen=True)
 class TimeOut(AttemptFault):
     kind: str = "START_TO_CLOSE"
+    call = "timeout"
 
 
 @dataclass(frozen=True)
 class Crash(AttemptFault):
-    pass
+    call = "crash"
 
 
 @dataclass(frozen=True)
@@ -77,6 +87,7 @@ class RandomFailures:
     rate: float
     activity: str | None = None
     reason: str = "injected random failure"
+    call = "random_failures"
 
 
 Fault = Fail | TimeOut | Crash | Throttle | RandomFailures
@@ -125,6 +136,34 @@ class FaultPlan:
 
     def __len__(self) -> int:
         return len(self.faults)
+
+    def check_activities(self, flow_name: str, type_names: Iterable[str]) -> None:
+        """Refuse a fault naming an activity the flow does not have (FaultError)."""
+        types = list(type_names)
+        for fault in self.faults:
+            if isinstance(fault, AttemptFault | RandomFailures) and fault.activity is not None:
+                wrong = unknown_activity(fault.activity, flow_name, types)
+                if wrong:
+                    raise FaultError(f"{fault.call}({fault.activity!r}): {wrong}")
+
+    def check_matches(self, inputs: Callable[[str | None], list[dict]], completed: bool
+                      ) -> None:
+        """Refuse a `match` that could select none of the instances scheduled (FaultError):
+        no input of its activity has its keys; or, when the run `completed` (so that every
+        instance that could be was scheduled), none had its values. A fault on any activity
+        is judged only in a run that completed: others may stop before its target is
+        scheduled. `inputs(activity)` gives the inputs that activity's attempts were
+        scheduled with (every activity's for None)."""
+        for fault in self.faults:
+            if not isinstance(fault, AttemptFault) or not fault.match or not (
+                    completed or fault.activity is not None):
+                continue
+            scheduled = inputs(fault.activity)
+            wrong = unknown_match_keys(fault.match, fault.activity, scheduled) or (
+                completed and scheduled and unmatched_values(fault.match, fault.activity,
+                                                             scheduled))
+            if wrong:
+                raise FaultError(f"{fault.call}({fault.activity!r}, match=...): {wrong}")
 
     def throttles(self) -> list[Throttle]:
         return [fault for fault in self.faults if isinstance(fault, Throttle)]

@@ -35,7 +35,7 @@ from typing import Any
 
 from freezegun import freeze_time
 
-from garcon.activity import Activity
+from garcon.activity import Activity, find_workflow_activities
 from garcon.decisions import shorten
 from garcon.history import HistoryState, InstanceHistory
 from garcon.log import worker_logger
@@ -54,6 +54,7 @@ from .fleet import (
     Workers,
 )
 from .history_io import dump_history
+from .names import aliases, holds, unknown_activity, unknown_match_keys
 from .simulator import ActivityTaskView, Simulator
 
 IDENTITY = "garcon-sim"
@@ -64,11 +65,17 @@ CLOSE_STATUSES = ("COMPLETED", "FAILED", "CANCELED", "TERMINATED", "TIMED_OUT",
                   "CONTINUED_AS_NEW")
 
 
-@dataclass
+class UnknownNameError(LookupError):
+    """A question about a run that names something the run cannot have: an activity the flow
+    does not have, or `match` keys no instance's input has. The message names what exists."""
+
+
+@dataclass(repr=False)
 class RunResult:
-    """How a simulated run ended, and its history (and those of its children: a sharded
-    activity's instances run in child executions, which `instances`, `attempts`, `outcomes`
-    and `summary` see through)."""
+    """How a simulated run ended, and its history. Its repr is one line (pytest shows it in
+    assertion messages); `events` and `to_json()` have the history. A sharded activity's
+    instances run in child executions (`children`), which `instances`, `attempts`,
+    `outcomes` and `summary` see through."""
 
     status: str
     """SWF's close status (COMPLETED, FAILED, CANCELED, TERMINATED, TIMED_OUT,
@@ -79,14 +86,22 @@ class RunResult:
     workflow_id: str
     run_id: str
     seed: int
-    sim: Simulator = field(repr=False)
-    children: list[RunResult] = field(default_factory=list, repr=False)
+    activity_types: tuple[str, ...]
+    """The type names of the flow's activities, scheduled or not."""
+    sim: Simulator
+    children: list[RunResult] = field(default_factory=list)
     """The child executions it started, in the order they started (a shard started again
     is a new run), each with its own history and children."""
-    _fold: HistoryState = field(init=False, repr=False)
+    _fold: HistoryState = field(init=False)
 
     def __post_init__(self) -> None:
         self._fold = HistoryState.fold(self.events)
+
+    def __repr__(self) -> str:
+        ending = f": {self.reason}" if self.reason else ""
+        children = f" and {len(self.executions()) - 1:,} in children" if self.children else ""
+        return (f"<RunResult {self.status} {self.flow_name} {self.workflow_id} seed "
+                f"{self.seed}, {len(self.events):,} events{children}{ending}>")
 
     @property
     def context(self) -> dict:
@@ -111,8 +126,31 @@ class RunResult:
 
     def instances(self, activity: str, match: Mapping[str, Any] | None = None) -> list[str]:
         """The ids of the activity's instances that were scheduled with an input holding
-        `match`, in the order they were first scheduled (in this run, then in its children)."""
-        return [*self._histories(activity, match)]
+        `match`, in the order they were first scheduled (in this run, then in its children).
+        An activity the flow does not have, or `match` keys that no input of the activity has,
+        raise UnknownNameError."""
+        wrong = unknown_activity(activity, self.flow_name, self.activity_types)
+        scheduled = self._scheduled(activity)
+        wrong = wrong or unknown_match_keys(match, activity, [p for _, p in scheduled])
+        if wrong:
+            raise UnknownNameError(wrong)
+        return [*dict.fromkeys(activity_id for activity_id, payload in scheduled
+                               if holds(payload, match))]
+
+    def _scheduled(self, activity: str | None = None) -> list[tuple[str, dict]]:
+        """(activity id, input) of each attempt scheduled, of the activity (any for None), in
+        order, in this run then in its children. Inputs that are not JSON objects count as
+        empty."""
+        scheduled = []
+        for execution in self.executions():
+            for event in execution.events:
+                if event["eventType"] == "ActivityTaskScheduled":
+                    attributes = event["activityTaskScheduledEventAttributes"]
+                    if activity is None or activity in aliases(
+                            attributes["activityType"]["name"], self.flow_name):
+                        scheduled.append((attributes["activityId"],
+                                          _payload(attributes.get("input"))))
+        return scheduled
 
     def attempts(self, activity: str, match: Mapping[str, Any] | None = None) -> int:
         """How many times the matching instances were scheduled, all together."""
@@ -129,22 +167,14 @@ class RunResult:
 
     def _histories(self, activity: str, match: Mapping[str, Any] | None
                    ) -> dict[str, list[InstanceHistory]]:
-        found: dict[str, list[InstanceHistory]] = {}
+        """Per matching instance, what each execution that scheduled it says of it."""
+        found: dict[str, list[InstanceHistory]] = {
+            activity_id: [] for activity_id in self.instances(activity, match)}
         for execution in self.executions():
-            for activity_id in execution._scheduled(activity, match):
-                found.setdefault(activity_id, []).append(execution._fold.instances[activity_id])
+            for activity_id, history in execution._fold.instances.items():
+                if activity_id in found:
+                    found[activity_id].append(history)
         return found
-
-    def _scheduled(self, activity: str, match: Mapping[str, Any] | None) -> list[str]:
-        found: dict[str, None] = {}
-        for event in self.events:
-            if event["eventType"] == "ActivityTaskScheduled":
-                attributes = event["activityTaskScheduledEventAttributes"]
-                if activity in _aliases(attributes["activityType"]["name"],
-                                        self.flow_name) and _holds(
-                        _payload(attributes.get("input")), match):
-                    found[attributes["activityId"]] = None
-        return [*found]
 
     def to_json(self) -> str:
         """The history as `aws swf get-workflow-execution-history` prints it; with children,
@@ -224,8 +254,13 @@ def run_flow(flow: Any, *, input: dict | None = None, seed: int = 0,
     if sim is None:
         sim = Simulator(seed=seed) if start_time is None else Simulator(
             seed=seed, start_time=start_time)
-    return _Run(flow, sim, client, plan(faults), seed, input, workflow_id,
-                (workers, durations, decision_seconds), progress).run()
+    faults = plan(faults)
+    faults.check_activities(flow.name, (a.name for a in find_workflow_activities(flow)))
+    result = _Run(flow, sim, client, faults, seed, input, workflow_id,
+                  (workers, durations, decision_seconds), progress).run()
+    faults.check_matches(lambda activity: [p for _, p in result._scheduled(activity)],
+                         completed=result.status == "COMPLETED")
+    return result
 
 
 class _Agenda:
@@ -632,7 +667,9 @@ class _Run:
         status = "STUCK" if stuck else info.get("closeStatus", "STUCK")
         children = [self._result(None, *child) for child in _started(events)]
         return RunResult(status, stuck or _close_reason(events[-1]), events, self.flow.name,
-                         workflow_id, run_id, self.seed, self.sim, children)
+                         workflow_id, run_id, self.seed,
+                         tuple(a.name for a in find_workflow_activities(self.flow)), self.sim,
+                         children)
 
 
 class _AttemptFaults:
@@ -684,7 +721,7 @@ class _AttemptFaults:
             self._attempts[view.activityId] = attempt
             self._latest[view.activityId] = scheduled
             self._faults[scheduled] = self.run.faults.for_attempt(
-                _aliases(view.activityType["name"], self.run.flow.name), _payload(view.input),
+                aliases(view.activityType["name"], self.run.flow.name), _payload(view.input),
                 attempt, random.Random(_attempt_seed("faults", self.run.seed, view.activityId,
                                                      attempt)))
         return self._faults[scheduled]
@@ -742,21 +779,12 @@ def _close_reason(event: dict) -> str | None:
     return None
 
 
-def _aliases(type_name: str, flow_name: str) -> tuple[str, str]:
-    """The names an activity type goes by: its own, and the name it was created with."""
-    return type_name, type_name.removeprefix(f"{flow_name}_")
-
-
 def _payload(raw: str | None) -> dict:
     try:
         payload = json.loads(raw) if raw else {}
     except ValueError:
         return {}
     return payload if isinstance(payload, dict) else {}
-
-
-def _holds(payload: Mapping[str, Any], match: Mapping[str, Any] | None) -> bool:
-    return all(key in payload and payload[key] == value for key, value in (match or {}).items())
 
 
 @contextmanager

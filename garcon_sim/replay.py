@@ -22,6 +22,11 @@ same context: different instances mean randomness or an unordered source (a set)
 the context and what it gave: the same reads and other instances mean the generator depends on
 something else, such as the clock. Either way the instances of a running workflow change under
 it; the report says so in plain words, next to the differences it explains.
+
+A history of another workflow type than the flow's is refused (WrongFlowError): its decisions
+would all differ, for no reason worth a report. Another version of the same type is replayed,
+with a note: checking a changed flow against the histories of its older versions is what replay
+is for.
 """
 from __future__ import annotations
 
@@ -50,6 +55,10 @@ history of thousands of decision tasks does not run every generator thousands of
 JSON_FIELDS = ("input", "result", "details", "control")
 EXPLANATIONS = {"FailWorkflowExecution": ("reason", "details")}
 """Attributes that explain a decision rather than make it: differences there are notes."""
+
+
+class WrongFlowError(ValueError):
+    """The history is of another workflow type than the flow's."""
 
 
 @dataclass(frozen=True)
@@ -103,8 +112,36 @@ def replay(history: Any, flow: Any, *, execution: dict | None = None,
     raises `garcon.history.HistoryError`; one with no decision task gives a result that is not
     `ok`, having compared nothing."""
     events = load_history(history)
-    execution = execution or recorded_execution(events)
-    return _Replay(flow, events, execution, limits).run()
+    return _replay(events, flow, execution or recorded_execution(events), limits)
+
+
+def _replay(events: list[Event], flow: Any, execution: dict | None,
+            limits: SWFLimits) -> ReplayResult:
+    recorded_type = _workflow_type(events)
+    if recorded_type is not None and recorded_type.get("name") != flow.name:
+        raise WrongFlowError(
+            f"the history is of workflow type {_type_text(recorded_type)}, not the flow's "
+            f"{_type_text({'name': flow.name, 'version': _version(flow)})}: replay it "
+            "against the flow that made it")
+    result = _Replay(flow, events, execution, limits).run()
+    if recorded_type is not None and recorded_type.get("version") != _version(flow):
+        result.notes.append(f"the history is of version {recorded_type.get('version')} of "
+                            f"{flow.name}, the flow is version {_version(flow)}")
+    return result
+
+
+def _workflow_type(events: list[Event]) -> dict | None:
+    """The workflow type the history's WorkflowExecutionStarted names, if it has one."""
+    started = next((e for e in events if e["eventType"] == "WorkflowExecutionStarted"), None)
+    return None if started is None else attributes(started).get("workflowType")
+
+
+def _version(flow: Any) -> str:
+    return getattr(flow, "version", "1.0")
+
+
+def _type_text(workflow_type: dict) -> str:
+    return f"{workflow_type.get('name')!r} (version {workflow_type.get('version')})"
 
 
 @dataclass
@@ -145,10 +182,10 @@ def replay_executions(*sources: Any, flow: Any, execution: dict | None = None,
         run.workflow_execution and {"domain": getattr(flow, "domain", None),
                                     **run.workflow_execution})
     domain = (run_execution or {}).get("domain") or getattr(flow, "domain", None)
-    results = [(run, _Replay(flow, run.events, run_execution, limits).run())]
+    results = [(run, _replay(run.events, flow, run_execution, limits))]
     for child in executions[1:]:
         ids = {"domain": domain, **child.workflow_execution}
-        results.append((child, _Replay(flow, child.events, ids, limits).run()))
+        results.append((child, _replay(child.events, flow, ids, limits)))
     return RunReplay(results)
 
 

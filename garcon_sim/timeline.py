@@ -12,13 +12,15 @@ What the page shows
   of first scheduling; then a group of rows per timer id and one per child workflow id, where
   the history has them. Each attempt is a bar from ActivityTaskScheduled to its close, coloured
   by outcome: thin and pale while it waited in the queue, thick while it ran; a bar still open
-  when the history ends runs to the end in the "open" colour. Labels are the ids shortened in
-  the middle, followed by one square per attempt in its outcome's colour, so that retried rows
-  stand out even when the bars are a pixel wide.
+  when the history ends runs to the end in the "open" colour. An activity instance is labelled
+  by its generator values (`country_id=3`) where its id shows them (garcon's id is a hash of
+  them: see `instance_label`), other rows by their id shortened in the middle; one square per
+  attempt in its outcome's colour follows, so that retried rows stand out even when the bars
+  are a pixel wide.
 - Hovering shows ids, attempt number, outcome, reason and details (cut to TEXT_LIMIT), timeout
   type, queued and running times, timestamps, the worker's identity and the event ids. Rows
-  can be filtered by id or type, or to those where something did not complete; groups fold; the
-  time axis zooms and pans (wheel with Ctrl or Shift, drag, buttons, keys).
+  can be filtered by id, label or type, or to those where something did not complete; groups
+  fold; the time axis zooms and pans (wheel with Ctrl or Shift, drag, buttons, keys).
 - A child workflow's bar links to the child's own page when one was written beside this one
   (`write_timelines`, for a run and its children: a sharded activity's); clicking it opens it.
 
@@ -40,12 +42,14 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
+
+from garcon.activity import EXECUTION_KEYS, instance_ids
 
 from .clock import to_millis
 from .events import CLOSE_EVENTS, Event, attributes
@@ -150,7 +154,8 @@ class Row:
     key: str
     """activityId, timerId or the child's workflowId."""
     label: str
-    """The key shortened to LABEL_WIDTH characters (`short_label`)."""
+    """What the row shows, in LABEL_WIDTH characters: an activity instance's generator values
+    (`instance_label`), else the key (`short_label`)."""
     info: str = ""
     """The first input (activity), control (timer) or workflow type (child)."""
     spans: list[Span] = field(default_factory=list)
@@ -207,6 +212,7 @@ def build_timeline(events: Sequence[Event], links: Mapping[str, str] | None = No
     builder = _Builder(_millis(events[0]["eventTimestamp"]) if events else 0, links or {})
     for event in events:
         builder.add(event)
+    builder.label_instances()
     return Timeline(
         workflow_name=builder.workflow_name, workflow_version=builder.workflow_version,
         origin=builder.origin, end=builder.last, event_count=len(events),
@@ -225,6 +231,29 @@ def short_label(key: str, prefix: str = "", width: int = LABEL_WIDTH) -> str:
             return key
     tail = (width - 1) // 3
     return key[:width - 1 - tail] + "…" + key[-tail:]
+
+
+def instance_label(activity_id: str, type_name: str, input: Mapping[str, Any],
+                   varying: Iterable[str] = ()) -> str | None:
+    """The generator values of an activity instance, as `country_id=3 day=2026-01-02` (the
+    "generator." of garcon's convention left out), when its id proves them; None otherwise.
+
+    garcon's id is the type name and a SHA-1 of the instance's generator values (then a custom
+    decider's schedule id). The values are among the input's keys: those named "generator.*",
+    or the keys whose values differ between the type's instances (`varying`), or all of them
+    but the execution's; the first set whose hash is the id's is the instance's."""
+    keys = [key for key in input if key not in EXECUTION_KEYS]
+    varying = set(varying)
+    for candidate in ([k for k in keys if k.startswith("generator.")],
+                      [k for k in keys if k in varying], keys):
+        if not candidate:
+            continue
+        values = {key: input[key] for key in candidate}
+        [computed] = instance_ids(type_name, [values])
+        if activity_id == computed or activity_id.startswith(f"{computed}-"):
+            return " ".join(f"{key.removeprefix('generator.')}={value}"
+                            for key, value in sorted(values.items()))
+    return None
 
 
 def _millis(value: Any) -> int:
@@ -272,6 +301,8 @@ class _Builder:
         self.rows: dict[tuple[str, str], Row] = {}
         self.open_spans: dict[int, Span] = {}
         """Open spans by the id of the event that opened them (scheduled, initiated, started)."""
+        self.inputs: dict[str, dict[str, Any]] = {}
+        """The first input of each activity instance that was an object, by activityId."""
 
     def add(self, event: Event) -> None:
         kind, details = event["eventType"], attributes(event)
@@ -361,9 +392,32 @@ class _Builder:
         self.open_spans[event["eventId"]] = span
 
     def _on_ActivityTaskScheduled(self, event: Event, at: int, details: dict) -> None:
-        name = _type_name(details, "activityType")
-        self._open(name, "activity", details.get("activityId", ""), Span(at), event,
+        name, activity_id = _type_name(details, "activityType"), details.get("activityId", "")
+        self._open(name, "activity", activity_id, Span(at), event,
                    prefix=name, info=_clip(details.get("input")))
+        if activity_id not in self.inputs:
+            try:
+                payload = json.loads(details.get("input") or "{}")
+            except ValueError:
+                payload = None
+            if isinstance(payload, dict):
+                self.inputs[activity_id] = payload
+
+    def label_instances(self) -> None:
+        """Label each activity instance by its generator values where its id shows them."""
+        for (kind, name), group in self.groups.items():
+            if kind != "activity":
+                continue
+            inputs = [self.inputs.get(row.key, {}) for row in group.rows]
+            values: dict[str, set[str]] = {}
+            for payload in inputs:
+                for key, value in payload.items():
+                    values.setdefault(key, set()).add(json.dumps(value, sort_keys=True))
+            varying = [key for key, seen in values.items() if len(seen) > 1]
+            for row, payload in zip(group.rows, inputs, strict=True):
+                label = instance_label(row.key, name, payload, varying)
+                if label is not None:
+                    row.label = short_label(label)
 
     def _on_ScheduleActivityTaskFailed(self, event: Event, at: int, details: dict) -> None:
         name = _type_name(details, "activityType")

@@ -48,7 +48,8 @@ def check_retry_rule(flow, plan, fleet) -> None:
     culprit, seen = expected[named[0]], observed[named[0]]
     assert [a.outcome for a in seen.attempts] == [
         expected_outcome(fault) for fault in culprit.faults]
-    assert f"{culprit.retry + 1} attempts" in run.reason
+    tries = culprit.retry + 1
+    assert f" in {tries} attempt{'s' if tries > 1 else ''} (retry={culprit.retry})" in run.reason
 
 
 def check_attempts(flow, plan, fleet) -> None:

@@ -1,8 +1,12 @@
 """The `garcon-sim` command, run as a process on real files."""
+import contextlib
 import copy
 import gzip
 import json
 import math
+import os
+import pty
+import re
 import resource
 import subprocess
 import sys
@@ -11,22 +15,31 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SHARED
+from conftest import DATA
 from garcon.loader import load_flow
 from garcon_sim import run_flow
+from garcon_sim.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_FLOW = str(ROOT / "examples" / "country_flow.py")
 COFFEE = str(ROOT / "examples" / "coffee_shop.py") + ":flow"
-SWF_HISTORIES = sorted(path for path in (SHARED / "swf-histories").glob("*.json")
+SWF_HISTORIES = sorted(path for path in (DATA / "swf-histories").glob("*.json")
                        if "history" in json.loads(path.read_text()))
-GARCON_HISTORIES = SHARED / "garcon-histories"
+GARCON_HISTORIES = DATA / "garcon-histories"
 
 
 def garcon_sim(*args, stdin=None, cwd=None):
     return subprocess.run([sys.executable, "-m", "garcon_sim.cli", *map(str, args)],
                           capture_output=True, text=True, input=stdin, cwd=cwd or ROOT,
                           timeout=120)
+
+
+def garcon_sim_in_process(capsys, *args):
+    """The command's `main` in this process: for checks repeated over many files, once each
+    command has been run as a process."""
+    code = main([str(arg) for arg in args])
+    out, err = capsys.readouterr()
+    return subprocess.CompletedProcess(args, code, out, err)
 
 
 def one_line_error(done, *fragments):
@@ -49,6 +62,51 @@ def test_run_completes_and_prints_a_table_per_activity(tmp_path):
     assert "country_flow_activity_2          5" in table
     events = json.loads(out.read_text())["events"]
     assert events[-1]["eventType"] == "WorkflowExecutionCompleted"
+
+
+def on_a_terminal(*args):
+    """Run the command with standard output and error on one pseudo-terminal, as a person at a
+    terminal would; the lines they would see at the end, and what was written."""
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen([sys.executable, "-m", "garcon_sim.cli", *map(str, args)],
+                               stdout=terminal, stderr=terminal, cwd=ROOT)
+    os.close(terminal)
+    written = b""
+    with contextlib.suppress(OSError):  # EIO once the process has closed the terminal
+        while chunk := os.read(controller, 65536):
+            written += chunk
+    os.close(controller)
+    assert process.wait(timeout=120) == 0, written
+    return screen(written.decode()), written.decode()
+
+
+def screen(written):
+    """The lines a terminal shows for `written`: a carriage return goes back to the start of the
+    line, ESC [ K erases it from there."""
+    lines, line, column = [], [], 0
+    for part in re.split(r"(\r|\n|\x1b\[K)", written):
+        if part == "\n":
+            lines.append("".join(line))
+            line, column = [], 0
+        elif part == "\r":
+            column = 0
+        elif part == "\x1b[K":
+            del line[column:]
+        else:
+            line[column:column + len(part)] = part
+            column += len(part)
+    return lines + (["".join(line)] if line else [])
+
+
+def test_on_a_terminal_the_progress_line_steps_aside_for_what_tasks_print(tmp_path):
+    seen, written = on_a_terminal("run", SEED_FLOW, "--out", tmp_path / "run.json")
+    assert "instances done" in written  # the progress line was drawn
+    assert not any("instances done" in line for line in seen)  # and is gone at the end
+    prints = seen[:seen.index("COMPLETED")]
+    assert prints[0] == "activity_1" and prints[-1] == "end of flow"
+    assert all(re.fullmatch(r"activity_2_country_id_\d has (succeeded|failed)", line)
+               for line in prints[1:-1]), prints
+    assert seen[-1] == f"history written to {tmp_path / 'run.json'}"
 
 
 def test_run_json_is_machine_readable_and_exit_1_when_not_completed():
@@ -91,6 +149,9 @@ def test_run_takes_input_from_a_file(tmp_path):
     (["run", SEED_FLOW, "--input", "@missing.json"], ["cannot read the input file"]),
     (["run", SEED_FLOW, "--fail", "activity_2:zero"], ["TIMES is a number"]),
     (["run", SEED_FLOW, "--fail-rate", "2"], ["between 0 and 1"]),
+    (["run", SEED_FLOW, "--fail", "nosuch:2"], [
+        "fail('nosuch'): the flow country_flow has no activity 'nosuch' (its activities: "
+        "activity_1, activity_2, activity_3)"]),
     (["budget", COFFEE], ["custom decider"]),
 ])
 def test_user_errors_are_one_line_and_exit_2(args, fragments):
@@ -128,6 +189,13 @@ def test_replay_reports_a_changed_flow_with_exit_1(tmp_path):
     assert "- decision task completed at event" in done.stdout
 
 
+def test_replay_of_another_workflow_types_history_is_one_line():
+    one_line_error(garcon_sim("replay", GARCON_HISTORIES / "days_by_countries-2.json",
+                              "--flow", SEED_FLOW),
+                   "the history is of workflow type 'days_by_countries' (version 1.0), not "
+                   "the flow's 'country_flow' (version 1.0)")
+
+
 def test_replay_reads_standard_input_and_gzip(tmp_path):
     history = (GARCON_HISTORIES / "country_flow-0.json").read_text()
     flow = f"{GARCON_HISTORIES / 'flows.py'}:country_flow"
@@ -137,14 +205,21 @@ def test_replay_reads_standard_input_and_gzip(tmp_path):
     assert garcon_sim("replay", packed, "--flow", flow).returncode == 0
 
 
-@pytest.mark.parametrize("path", SWF_HISTORIES, ids=lambda path: path.stem)
-def test_reenact_reproduces_every_recorded_swf_history(path):
-    done = garcon_sim("reenact", path)
+def test_reenact_reproduces_a_recorded_swf_history_as_a_process():
+    done = garcon_sim("reenact", DATA / "swf-histories" / "timer_and_cancel.json")
     assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.endswith(": no difference\n")
+
+
+@pytest.mark.parametrize("path", SWF_HISTORIES, ids=lambda path: path.stem)
+def test_reenact_reproduces_every_recorded_swf_history(capsys, path):
+    done = garcon_sim_in_process(capsys, "reenact", path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.endswith(": no difference\n")
 
 
 def test_reenact_finds_a_departure_with_exit_1(tmp_path):
-    recorded = json.loads((SHARED / "swf-histories" / "timer_and_cancel.json").read_text())
+    recorded = json.loads((DATA / "swf-histories" / "timer_and_cancel.json").read_text())
     events = recorded["history"]["events"]
     timer = next(e for e in events if e["eventType"] == "TimerFired")
     timer["eventType"] = "TimerCanceled"
@@ -220,18 +295,36 @@ def test_budget_exits_1_when_even_the_fewest_events_do_not_fit(tmp_path):
             "events") in done.stdout
 
 
-@pytest.mark.parametrize("command", ["run", "replay", "reenact", "timeline", "budget"])
+COMMANDS = ["run", "replay", "reenact", "timeline", "budget"]
+
+
+def test_the_help_lists_every_command():
+    done = garcon_sim("--help")
+    assert done.returncode == 0
+    listed = done.stdout.split("commands:", 1)[1]
+    assert all(re.search(rf"^    {command} ", listed, re.MULTILINE) for command in COMMANDS)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
 def test_each_command_has_help(command):
     done = garcon_sim(command, "--help")
     assert done.returncode == 0 and done.stdout.startswith(f"usage: garcon-sim {command}")
-    assert garcon_sim("--help").stdout.count(command) >= 1
+
+
+def test_timeline_draws_a_recorded_swf_history_as_a_process(tmp_path):
+    out = tmp_path / "timeline.html"
+    done = garcon_sim("timeline", DATA / "swf-histories" / "child_workflow.json", "-o", out)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.endswith(f"events written to {out}\n")
+    assert out.read_text().startswith("<!DOCTYPE html>")
 
 
 @pytest.mark.parametrize("path", SWF_HISTORIES, ids=lambda path: path.stem)
-def test_timeline_draws_every_recorded_swf_history(tmp_path, path):
+def test_timeline_draws_every_recorded_swf_history(capsys, tmp_path, path):
     out = tmp_path / "timeline.html"
-    done = garcon_sim("timeline", path, "-o", out)
+    done = garcon_sim_in_process(capsys, "timeline", path, "-o", out)
     assert done.returncode == 0, done.stderr
+    assert done.stdout.endswith(f"events written to {out}\n")
     page = out.read_text()
     assert page.startswith("<!DOCTYPE html>") and "<canvas" in page
     assert "http://" not in page and "https://" not in page
@@ -241,6 +334,8 @@ def test_run_draws_its_timeline_and_a_bad_history_is_one_line(tmp_path):
     done = garcon_sim("run", SEED_FLOW, "--timeline", tmp_path / "run.html", "--json")
     assert done.returncode == 0
     assert "country_flow_activity_2" in (tmp_path / "run.html").read_text()
+    assert f"timeline written to {tmp_path / 'run.html'}" in done.stderr.splitlines()
+    assert json.loads(done.stdout)["status"] == "COMPLETED"
     (tmp_path / "bad.json").write_text('{"events": [{"eventId": 1}]}')
     one_line_error(garcon_sim("timeline", tmp_path / "bad.json", "-o", tmp_path / "x.html"),
                    "bad.json")

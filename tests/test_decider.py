@@ -89,6 +89,15 @@ def test_retries_exhausted_fail_the_workflow_naming_the_instance(end):
     assert attributes["details"].count("attempt ") == 3
 
 
+def test_an_instance_without_retries_failed_in_one_attempt():
+    flow, history = fan_out(2), History()
+    start_work(flow, history)
+    history.fail(work_id(1), reason="boom")
+    [decision] = decide(flow, history.decision_task(), EXECUTION)
+    reason = decision["failWorkflowExecutionDecisionAttributes"]["reason"]
+    assert reason.startswith(f"{work_id(1)} did not complete in 1 attempt (retry=0); last: ")
+
+
 def test_a_long_failure_reason_is_cut_to_256_and_kept_whole_in_details():
     flow, history = fan_out(1), History()
     start_work(flow, history)

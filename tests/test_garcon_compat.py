@@ -1,6 +1,6 @@
 """Wire compatibility with garcon 1.1.1.
 
-Two oracles: the histories in ../shared/garcon-histories, whose decisions garcon 1.1.1's own
+Two oracles: the histories in tests/data/garcon-histories, whose decisions garcon 1.1.1's own
 decider made, and the formulas of GARCON_COMPAT.md, written out again here independently of the
 implementation.
 """
@@ -11,14 +11,14 @@ import types
 
 import pytest
 
-from conftest import SHARED
+from conftest import DATA
 from garcon import activity, param, runner, task
 from garcon.decider import decide
 from garcon_sim import Simulator, run_flow
 from tests.flows import fan_out
 from tests.histories import History, drive
 
-GARCON_HISTORIES = SHARED / "garcon-histories"
+GARCON_HISTORIES = DATA / "garcon-histories"
 RECORDED_DECISION = {"ActivityTaskScheduled": "ScheduleActivityTask",
                      "WorkflowExecutionCompleted": "CompleteWorkflowExecution",
                      "WorkflowExecutionFailed": "FailWorkflowExecution"}

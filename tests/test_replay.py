@@ -7,14 +7,14 @@ from datetime import datetime, timezone
 
 import pytest
 
-from conftest import SHARED
+from conftest import DATA
 from garcon import activity, runner
 from garcon.history import HistoryError
 from garcon_sim import replay, run_flow
-from garcon_sim.replay import recorded_execution
+from garcon_sim.replay import WrongFlowError, recorded_execution
 from tests.flows import fan_out
 
-GARCON_HISTORIES = SHARED / "garcon-histories"
+GARCON_HISTORIES = DATA / "garcon-histories"
 
 
 def garcon_flows():
@@ -40,6 +40,22 @@ def test_a_different_failure_reason_is_a_note_not_a_difference():
                     garcon_flows().build("country_flow"))
     assert result.ok
     assert len(result.notes) == 1 and "explanations only" in result.notes[0]
+
+
+def test_a_history_of_another_workflow_type_is_refused_in_one_sentence(seed_flow):
+    with pytest.raises(WrongFlowError) as refused:
+        replay(GARCON_HISTORIES / "days_by_countries-2.json", seed_flow)
+    assert str(refused.value) == (
+        "the history is of workflow type 'days_by_countries' (version 1.0), not the flow's "
+        "'country_flow' (version 1.0): replay it against the flow that made it")
+
+
+def test_another_version_of_the_flow_replays_with_a_note():
+    newer = garcon_flows().build("country_flow")
+    newer.version = "2.0"
+    result = replay(GARCON_HISTORIES / "country_flow-0.json", newer)
+    assert "the history is of version 1.0 of country_flow, the flow is version 2.0" in (
+        result.notes)
 
 
 def test_the_execution_comes_from_the_recorded_inputs():

@@ -11,7 +11,7 @@ from collections import Counter
 
 from garcon_sim import dump_history, reenact
 from tests.items_flow import planned_failures
-from tests.serve_processes import ROOT, Server, closed, history, wait_until
+from tests.serve_processes import Server, closed, history, wait_until
 
 DOMAIN = "serve"
 WORKFLOW = {"name": "items", "version": "1.0"}
@@ -216,21 +216,3 @@ def test_a_worker_stopped_mid_attempt_while_the_server_is_down_answers_once_it_i
     assert set(found.values()) == {1} and {outcome for _, outcome in found} == {"completed"}
     item = next(activity_id for activity_id in scheduled.values() if "_item-" in activity_id)
     assert answered([log]) == Counter({(item, "completed"): 1})
-
-
-def test_the_readme_walkthrough_runs_against_the_server(processes):
-    """README's "Local SWF server" Python block, as written, against the server and the
-    worker command it shows."""
-    readme = (ROOT / "README.md").read_text()
-    section = readme[readme.index("## Local SWF server"):]
-    block = section[section.index("```python\n") + 10:section.index("```\n", section.index(
-        "```python\n"))]
-    server = Server(processes, speed=60).start()
-    swf = server.client()
-    processes.worker(server, "countries", flow="examples/country_flow.py")
-    wait_until(lambda: registered(swf, {"name": "country_flow", "version": "1.0"}, "dev"),
-               what="the worker to register the flow")
-    process, log = processes.start("readme", [sys.executable, "-c", block],
-                                   env={"AWS_ENDPOINT_URL_SWF": server.url})
-    assert process.wait(60) == 0, log.read_text()
-    assert log.read_text() in ("COMPLETED\n", "FAILED\n")

@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
+from conftest import DATA
 from garcon_sim import HistoryFormatError, dump_history, history_io, load_history
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-RECORDED = SHARED / "swf-histories" / "chain_send_result.json"
-GARCON = SHARED / "garcon-histories" / "country_flow-0.json"
+RECORDED = DATA / "swf-histories" / "chain_send_result.json"
+GARCON = DATA / "garcon-histories" / "country_flow-0.json"
 
 
 def recorded_events() -> list[dict[str, Any]]:

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from conftest import SHARED
+from conftest import DATA
 from garcon_sim import HistoryFormatError, Simulator, dump_history, load_history, reenact
 
-RECORDINGS = SHARED / "swf-histories"
+RECORDINGS = DATA / "swf-histories"
 WITH_HISTORY = sorted(path for path in RECORDINGS.glob("*.json")
                       if "history" in json.loads(path.read_text()))
 

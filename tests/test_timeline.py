@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from conftest import SHARED
+from conftest import DATA
+from garcon import activity
 from garcon_sim import faults, load_history
 from garcon_sim.events import make_event
 from garcon_sim.harness import run_flow
@@ -21,6 +22,7 @@ from garcon_sim.timeline import (
     Span,
     Timeline,
     build_timeline,
+    instance_label,
     render_timeline,
     short_label,
     write_timeline,
@@ -38,7 +40,7 @@ def has_history(path: Path) -> bool:
 
 
 RECORDED = [path for folder in ("swf-histories", "garcon-histories")
-            for path in sorted((SHARED / folder).glob("*.json")) if has_history(path)]
+            for path in sorted((DATA / folder).glob("*.json")) if has_history(path)]
 """Every recorded history (some recordings hold API calls only)."""
 
 
@@ -217,6 +219,42 @@ def test_long_row_labels_keep_both_ends(key: str, prefix: str, label: str) -> No
     assert len(label) <= 28
 
 
+def labels(timeline: Timeline) -> dict[str, dict[str, str]]:
+    return {group.name: {row.key: row.label for row in group.rows} for group in timeline.groups}
+
+
+def test_instances_are_labelled_by_their_generator_values_and_the_page_keeps_the_ids() -> None:
+    run = run_flow(fan_out(3))
+    shown = labels(build_timeline(run.events))
+    assert shown["flow_work"] == {run.instances("work", {"generator.n": n})[0]: f"n={n}"
+                                  for n in range(3)}
+    assert shown["flow_setup"] == {"flow_setup-1": "flow_setup-1"}
+    data = page_data(render_timeline(run.events))
+    [work] = [rows for name, _, rows in data["groups"] if name == "flow_work"]
+    assert [(data["s"][key], data["s"][label]) for key, label, _, _ in work] == [
+        *shown["flow_work"].items()]
+
+
+def test_two_generators_label_by_both_and_custom_decider_ids_stay() -> None:
+    days = labels(build_timeline(load_history(
+        DATA / "garcon-histories" / "days_by_countries-2.json")))["days_by_countries_fetch"]
+    assert len(set(days.values())) == 12
+    assert "country=jp day=2026-01-02" in days.values()
+    shop = labels(build_timeline(load_history(DATA / "garcon-histories" / "coffee_shop-3.json")))
+    assert shop["coffee_shop_pay"] == {"coffee_shop_pay-1-pay": "coffee_shop_pay-1-pay"}
+
+
+def test_a_label_needs_the_id_to_prove_it() -> None:
+    [activity_id] = activity.instance_ids("f_a", [{"day": 3, "country": "fr"}])
+    whole_context = {"day": 3, "country": "fr", "input": 1, "execution.run_id": "r"}
+    assert instance_label(activity_id, "f_a", whole_context) is None
+    assert instance_label(activity_id, "f_a", whole_context, varying=["day", "country"]) == (
+        "country=fr day=3")
+    assert instance_label(f"{activity_id}-schedule", "f_a", {"day": 3, "country": "fr"}) == (
+        "country=fr day=3")
+    assert instance_label("f_a-elsewhere", "f_a", {"day": 3, "country": "fr"}) is None
+
+
 def test_a_simulated_run_with_a_failure_and_a_timeout() -> None:
     run = run_flow(fan_out(3, retry=2), durations=1, faults=[
         faults.fail("work", match={"generator.n": 1}, times=1),
@@ -268,12 +306,12 @@ def test_every_recorded_history_renders(path: Path) -> None:
 
 
 def test_recorded_timers_and_child_workflow() -> None:
-    timers = rows_of(build_timeline(load_history(SHARED / "swf-histories" /
+    timers = rows_of(build_timeline(load_history(DATA / "swf-histories" /
                                                  "timer_and_cancel.json")))
     assert [(s.begin, s.end, s.outcome) for s in timers["timer 1"]] == [(753, 2754, "fired")]
     assert [s.outcome for s in timers["timer 2"]] == ["canceled"]
     assert [s.outcome for s in timers["_simpleflow_wake_up_timer"]] == ["fired"]
-    children = rows_of(build_timeline(load_history(SHARED / "swf-histories" /
+    children = rows_of(build_timeline(load_history(DATA / "swf-histories" /
                                                    "child_workflow.json")))
     [[child]] = children.values()
     assert (child.begin, child.started, child.end, child.outcome) == (647, 741, 3758, "completed")

@@ -8,10 +8,11 @@ do not fail.
 import json
 import logging
 import os
+import queue
 import signal
-import socket
 import subprocess
 import sys
+import threading
 import time
 import types
 import urllib.request
@@ -20,7 +21,6 @@ from pathlib import Path
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
 from garcon import activity, runner
 from garcon.worker import ActivityWorker, DeciderWorker, register_flow
@@ -30,31 +30,16 @@ CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing
                "AWS_DEFAULT_REGION": "us-east-1"}
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def endpoint():
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    yield f"http://127.0.0.1:{port}"
-    server.stop()
-
-
 @pytest.fixture
-def swf(endpoint, monkeypatch):
+def swf(moto_endpoint, monkeypatch):
     for key, value in CREDENTIALS.items():
         monkeypatch.setenv(key, value)
-    return boto3.client("swf", endpoint_url=endpoint)
+    return boto3.client("swf", endpoint_url=moto_endpoint)
 
 
-def worker(endpoint, flow, *extra, env=None):
+def worker(moto_endpoint, flow, *extra, env=None):
     return subprocess.Popen(
-        [sys.executable, "-m", "garcon.worker", flow, "--endpoint-url", endpoint,
+        [sys.executable, "-m", "garcon.worker", flow, "--endpoint-url", moto_endpoint,
          "--region", "us-east-1", "--identity", "it-worker", *extra],
         cwd=ROOT, env={**os.environ, **CREDENTIALS, **(env or {})},
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -100,8 +85,8 @@ def stop(process, signum=signal.SIGTERM, timeout=30):
 
 
 def test_the_worker_runs_a_custom_decider_flow_to_completion_and_stops_on_sigterm(
-        endpoint, swf):
-    process = worker(endpoint, "examples/coffee_shop.py:flow")
+        moto_endpoint, swf):
+    process = worker(moto_endpoint, "examples/coffee_shop.py:flow")
     try:
         wait_until(lambda: registered(swf, "dev", "coffee_shop"), what="registration")
         run_id = swf.start_workflow_execution(
@@ -130,18 +115,18 @@ def test_the_worker_runs_a_custom_decider_flow_to_completion_and_stops_on_sigter
     assert f"coffee-1 {run_id}: 1 x CompleteWorkflowExecution" in output
 
 
-def test_a_bad_flow_is_one_line_and_exit_2(endpoint):
-    process = worker(endpoint, "examples/no_such_flow.py")
+def test_a_bad_flow_is_one_line_and_exit_2(moto_endpoint):
+    process = worker(moto_endpoint, "examples/no_such_flow.py")
     output, _ = process.communicate(timeout=30)
     assert process.returncode == 2
     assert output.strip() == (
         "python -m garcon.worker: error: no such flow file: examples/no_such_flow.py")
 
 
-def busy_worker(endpoint, swf, tmp_path, workflow_id, instances=1, *extra):
+def busy_worker(moto_endpoint, swf, tmp_path, workflow_id, instances=1, *extra):
     """A worker process busy with the blocking flow's tasks, which wait for `release`."""
     release = tmp_path / "release"
-    process = worker(endpoint, "tests/blocking_flow.py", *extra,
+    process = worker(moto_endpoint, "tests/blocking_flow.py", *extra,
                      env={"BLOCKING_FLOW_RELEASE": str(release)})
     try:
         wait_until(lambda: registered(swf, "it", "blocking"), what="registration")
@@ -157,29 +142,49 @@ def busy_worker(endpoint, swf, tmp_path, workflow_id, instances=1, *extra):
     return process, release, run_id
 
 
+def lines_until(process, text, timeout=30.0):
+    """The process's output lines up to the first holding `text` (read by a thread, so that a
+    worker that never writes it fails the test instead of hanging it)."""
+    lines: queue.Queue = queue.Queue()
+
+    def forward():
+        for line in process.stdout:
+            lines.put(line)
+
+    threading.Thread(target=forward, daemon=True).start()
+    seen = []
+    while not seen or text not in seen[-1]:
+        try:
+            seen.append(lines.get(timeout=timeout))
+        except queue.Empty:
+            raise AssertionError(f"no {text!r} in {''.join(seen)!r}") from None
+    return seen
+
+
 def test_sigterm_finishes_the_task_in_hand_and_a_second_signal_exits_at_once(
-        endpoint, swf, tmp_path):
-    process, _, run_id = busy_worker(endpoint, swf, tmp_path, "block-1")  # never released
+        moto_endpoint, swf, tmp_path):
+    process, _, run_id = busy_worker(moto_endpoint, swf, tmp_path, "block-1")  # never released
     try:
         process.send_signal(signal.SIGTERM)
-        with pytest.raises(subprocess.TimeoutExpired):
-            process.wait(timeout=2)  # still busy: the task in hand is being finished
-        code, output = stop(process, signal.SIGTERM, timeout=10)
+        lines_until(process, "SIGTERM received, finishing the tasks in hand")
+        # The task in hand never ends: only the second signal can stop the worker.
+        process.send_signal(signal.SIGTERM)
+        code = process.wait(timeout=10)
     finally:
         if process.poll() is None:
             process.kill()
-    assert code == 128 + signal.SIGTERM, output
+    assert code == 128 + signal.SIGTERM
     assert "ActivityTaskCompleted" not in [
         e["eventType"] for e in history(swf, "it", "block-1", run_id)]
 
 
 @pytest.mark.parametrize("instances", [1, 3])
 def test_sigterm_while_busy_lets_every_attempt_finish_answer_and_exit_0(
-        endpoint, swf, tmp_path, instances):
+        moto_endpoint, swf, tmp_path, instances):
     """With --concurrency N all N instances start, though none can end before the release;
     SIGTERM then lets each of them finish and answer before the process exits 0."""
     workflow_id = f"busy-{instances}"
-    process, release, run_id = busy_worker(endpoint, swf, tmp_path, workflow_id, instances,
+    process, release, run_id = busy_worker(moto_endpoint, swf, tmp_path, workflow_id, instances,
                                            "--concurrency", str(instances))
     try:
         assert "ActivityTaskCompleted" not in [
@@ -197,8 +202,8 @@ def test_sigterm_while_busy_lets_every_attempt_finish_answer_and_exit_0(
     assert completed == [{"released": True}] * instances, output
 
 
-def test_a_bad_concurrency_is_one_line_and_exit_2(endpoint):
-    process = worker(endpoint, "tests/blocking_flow.py", "--concurrency", "0")
+def test_a_bad_concurrency_is_one_line_and_exit_2(moto_endpoint):
+    process = worker(moto_endpoint, "tests/blocking_flow.py", "--concurrency", "0")
     output, _ = process.communicate(timeout=30)
     assert process.returncode == 2
     assert output.strip().splitlines()[-1] == (
@@ -206,8 +211,8 @@ def test_a_bad_concurrency_is_one_line_and_exit_2(endpoint):
         "more), not '0'")
 
 
-def test_an_unknown_activity_is_one_line_and_exit_2(endpoint):
-    process = worker(endpoint, "examples/country_flow.py", "--activities", "activity_9")
+def test_an_unknown_activity_is_one_line_and_exit_2(moto_endpoint):
+    process = worker(moto_endpoint, "examples/country_flow.py", "--activities", "activity_9")
     output, _ = process.communicate(timeout=30)
     assert process.returncode == 2
     assert output.strip() == (
@@ -225,10 +230,10 @@ WITHOUT_REGISTER = {"Version": "2012-10-17", "Statement": [{
 
 
 @contextmanager
-def iam_enforced(endpoint, user):
+def iam_enforced(moto_endpoint, user):
     """moto's IAM checks on while inside; the credentials of a new user allowed every SWF call
     a worker makes but swf:Register*."""
-    iam = boto3.client("iam", endpoint_url=endpoint, region_name="us-east-1",
+    iam = boto3.client("iam", endpoint_url=moto_endpoint, region_name="us-east-1",
                        aws_access_key_id="testing", aws_secret_access_key="testing")
     iam.create_user(UserName=user)
     iam.put_user_policy(UserName=user, PolicyName="no-register",
@@ -237,7 +242,7 @@ def iam_enforced(endpoint, user):
 
     def checks_after(requests):
         urllib.request.urlopen(urllib.request.Request(
-            f"{endpoint}/moto-api/reset-auth", data=str(requests).encode(), method="POST",
+            f"{moto_endpoint}/moto-api/reset-auth", data=str(requests).encode(), method="POST",
             headers={"Content-Type": "text/plain"}))
 
     checks_after(0)
@@ -254,8 +259,8 @@ def refused_flow(domain):
         name="a", run=runner.Sync(lambda context, activity: {"ran": True})))
 
 
-def client_of(endpoint, credentials):
-    return boto3.client("swf", endpoint_url=endpoint, region_name="us-east-1",
+def client_of(moto_endpoint, credentials):
+    return boto3.client("swf", endpoint_url=moto_endpoint, region_name="us-east-1",
                         aws_access_key_id=credentials["AWS_ACCESS_KEY_ID"],
                         aws_secret_access_key=credentials["AWS_SECRET_ACCESS_KEY"])
 
@@ -275,11 +280,11 @@ def drive_to_the_close(swf, flow, run_id, workflow_id):
 
 
 def test_a_decider_refused_registration_warns_and_runs_on_what_an_admin_registered(
-        endpoint, swf, caplog):
+        moto_endpoint, swf, caplog):
     flow = refused_flow("iam-registered")
     register_flow(swf, flow)  # an admin did, at the flow's version
-    with iam_enforced(endpoint, "decider") as credentials:
-        restricted = client_of(endpoint, credentials)
+    with iam_enforced(moto_endpoint, "decider") as credentials:
+        restricted = client_of(moto_endpoint, credentials)
         with caplog.at_level(logging.WARNING, logger="garcon.worker"):
             DeciderWorker(flow, client=restricted)
         run_id = restricted.start_workflow_execution(
@@ -295,15 +300,15 @@ def test_a_decider_refused_registration_warns_and_runs_on_what_an_admin_register
     assert events[-1]["eventType"] == "WorkflowExecutionCompleted"
 
 
-def test_types_really_missing_fail_the_workflow_when_scheduled_naming_them(endpoint, swf):
+def test_types_really_missing_fail_the_workflow_when_scheduled_naming_them(moto_endpoint, swf):
     flow = refused_flow("iam-missing")
     swf.register_domain(name=flow.domain, workflowExecutionRetentionPeriodInDays="1")
     swf.register_workflow_type(
         domain=flow.domain, name="refused", version="2.0", defaultTaskList={"name": "refused"},
         defaultChildPolicy="TERMINATE", defaultTaskStartToCloseTimeout="300",
         defaultExecutionStartToCloseTimeout="3600")  # and no activity type
-    with iam_enforced(endpoint, "decider-missing") as credentials:
-        restricted = client_of(endpoint, credentials)
+    with iam_enforced(moto_endpoint, "decider-missing") as credentials:
+        restricted = client_of(moto_endpoint, credentials)
         DeciderWorker(flow, client=restricted)
         run_id = restricted.start_workflow_execution(
             domain=flow.domain, workflowId="missing-1",
@@ -314,7 +319,7 @@ def test_types_really_missing_fail_the_workflow_when_scheduled_naming_them(endpo
         "SWF refused to schedule refused_a-1: ACTIVITY_TYPE_DOES_NOT_EXIST")
 
 
-def test_the_worker_command_starts_without_register_permission(endpoint, swf, tmp_path):
+def test_the_worker_command_starts_without_register_permission(moto_endpoint, swf, tmp_path):
     flow_file = tmp_path / "refused_flow.py"
     flow_file.write_text(
         "from garcon import activity, runner\n"
@@ -322,10 +327,10 @@ def test_the_worker_command_starts_without_register_permission(endpoint, swf, tm
         "a = activity.create(domain, name)(name='a', run=runner.Sync(\n"
         "    lambda context, activity: {'ran': True}))\n")
     register_flow(swf, refused_flow("iam-command"))  # an admin did
-    with iam_enforced(endpoint, "command") as credentials:
-        process = worker(endpoint, str(flow_file), env=credentials)
+    with iam_enforced(moto_endpoint, "command") as credentials:
+        process = worker(moto_endpoint, str(flow_file), env=credentials)
         try:
-            restricted = client_of(endpoint, credentials)
+            restricted = client_of(moto_endpoint, credentials)
             run_id = restricted.start_workflow_execution(
                 domain="iam-command", workflowId="command-1",
                 workflowType={"name": "refused", "version": "2.0"})["runId"]
@@ -338,11 +343,11 @@ def test_the_worker_command_starts_without_register_permission(endpoint, swf, tm
     assert events[-1]["eventType"] == "WorkflowExecutionCompleted", output
 
 
-def test_a_result_nested_too_deep_fails_the_workflow_instead_of_looping(endpoint, swf):
+def test_a_result_nested_too_deep_fails_the_workflow_instead_of_looping(moto_endpoint, swf):
     """2,000 characters nested 1,000 deep: SWF takes it, and a decider that cannot read it
     used to raise at every decision task, leaving the run to time out decision after
     decision. Now the attempt fails with the reason, and so does the workflow (retry=0)."""
-    process = worker(endpoint, "examples/country_flow.py", "--decider")
+    process = worker(moto_endpoint, "examples/country_flow.py", "--decider")
     try:
         wait_until(lambda: registered(swf, "dev", "country_flow"), what="registration")
         run_id = swf.start_workflow_execution(
@@ -358,6 +363,6 @@ def test_a_result_nested_too_deep_fails_the_workflow_instead_of_looping(endpoint
     closed = history(swf, "dev", "deep-1", run_id)[-1]
     assert closed["eventType"] == "WorkflowExecutionFailed", output
     assert closed["workflowExecutionFailedEventAttributes"]["reason"] == (
-        "country_flow_activity_1-1 did not complete in 1 attempts (retry=0); last: failed (its "
+        "country_flow_activity_1-1 did not complete in 1 attempt (retry=0); last: failed (its "
         "result cannot be read: it is JSON nested more than 100 levels deep)")
     assert code == 0 and "RecursionError" not in output, output

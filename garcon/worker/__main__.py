@@ -21,7 +21,7 @@ from garcon.activity import find_workflow_activities
 from garcon.loader import FlowError, load_flow
 from garcon.log import worker_logger
 from garcon.worker.activities import ActivityWorker
-from garcon.worker.client import flow_client, register_flow
+from garcon.worker.client import flow_client, register_flow, setup_error
 from garcon.worker.deciding import DeciderWorker
 from garcon.worker.polling import serve
 
@@ -68,11 +68,13 @@ def main(argv: list[str] | None = None) -> int:
         flow = load_flow(args.flow)
         client = flow_client(flow, args.region, args.endpoint_url,
                              connections=ActivityWorker.connections_needed(flow,
-                                                                           args.concurrency))
+                                                                           args.concurrency),
+                             need_credentials=True)
         pollers = _pollers(flow, client, args)
         register_flow(client, flow, logger)
     except (FlowError, BotoCoreError, ClientError) as error:
-        print(f"{PROG}: error: {error}", file=sys.stderr)
+        message = setup_error(error) if isinstance(error, BotoCoreError) else error
+        print(f"{PROG}: error: {message}", file=sys.stderr)
         return 2
     stop = threading.Event()
     _stop_on_signals(stop, logger)

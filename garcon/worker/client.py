@@ -6,6 +6,13 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import (
+    BotoCoreError,
+    NoCredentialsError,
+    NoRegionError,
+    PartialCredentialsError,
+    ProfileNotFound,
+)
 
 from garcon.activity import find_workflow_activities
 from garcon.limits import SWF_LIMITS
@@ -21,24 +28,47 @@ ALREADY_EXISTS = frozenset({"DomainAlreadyExistsFault", "TypeAlreadyExistsFault"
 
 
 def make_client(region: str | None = None, endpoint_url: str | None = None,
-                connections: int = DEFAULT_CONNECTIONS) -> Any:
+                connections: int = DEFAULT_CONNECTIONS, *, need_credentials: bool = False
+                ) -> Any:
     """A boto3 SWF client: credentials, region and endpoint the usual boto3 way (environment,
     profile, AWS_ENDPOINT_URL_SWF), unless given here; botocore's standard retries; a pool of
-    `connections` HTTP connections (one per polling thread: a long poll holds one for 60 s)."""
+    `connections` HTTP connections (one per polling thread: a long poll holds one for 60 s).
+    With `need_credentials`, finding none raises NoCredentialsError now rather than at the
+    first call (a worker's polls would fail forever, and registration only warns)."""
     config = CLIENT_CONFIG.merge(Config(max_pool_connections=connections))
-    return boto3.client("swf", region_name=region, endpoint_url=endpoint_url, config=config)
+    session = boto3.session.Session()
+    client = session.client("swf", region_name=region, endpoint_url=endpoint_url,
+                            config=config)
+    if need_credentials and session.get_credentials() is None:
+        raise NoCredentialsError()
+    return client
+
+
+def setup_error(error: BotoCoreError) -> str:
+    """botocore's error in one line; for a missing region, credentials or profile, with the
+    ways to give them."""
+    if isinstance(error, NoRegionError):
+        return ("no AWS region: give --region, set AWS_DEFAULT_REGION, or use a profile with "
+                "a region (AWS_PROFILE, ~/.aws/config)")
+    if isinstance(error, NoCredentialsError | PartialCredentialsError):
+        return (f"{error}: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, use a profile "
+                "(AWS_PROFILE, ~/.aws/credentials), or run where an IAM role gives them")
+    if isinstance(error, ProfileNotFound):
+        return f"{error}: profiles are in ~/.aws/config and ~/.aws/credentials"
+    return str(error)
 
 
 def flow_client(flow: Any, region: str | None = None, endpoint_url: str | None = None,
-                connections: int = DEFAULT_CONNECTIONS) -> Any:
+                connections: int = DEFAULT_CONNECTIONS, *, need_credentials: bool = False
+                ) -> Any:
     """The flow's own client (or one of its activities'), unless a region or an endpoint is
-    asked for; otherwise a new one."""
+    asked for; otherwise a new one (`make_client`)."""
     if region is None and endpoint_url is None:
         own = getattr(flow, "client", None) or next(
             (a.client for a in find_workflow_activities(flow) if a.client is not None), None)
         if own is not None:
             return own
-    return make_client(region, endpoint_url, connections)
+    return make_client(region, endpoint_url, connections, need_credentials=need_credentials)
 
 
 def register_flow(client: Any, flow: Any, logger: logging.Logger | None = None) -> None:

@@ -1,0 +1,62 @@
+"""Names a user gives about a run (an activity, the input keys of a `match`), checked against
+those the flow and the run have, so that a typo is an error naming what exists rather than a
+fault that never strikes or a count of 0.
+
+Each check returns the sentence to raise (the caller picks its error type), or None.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+
+def aliases(type_name: str, flow_name: str) -> tuple[str, str]:
+    """The names an activity type goes by: its own, and the name it was created with."""
+    return type_name, type_name.removeprefix(f"{flow_name}_")
+
+
+def unknown_activity(name: str, flow_name: str, type_names: Iterable[str]) -> str | None:
+    """Why `name` is no activity of the flow, naming those it has; None when it is one."""
+    types = list(type_names)
+    if any(name in aliases(type_name, flow_name) for type_name in types):
+        return None
+    known = ", ".join(aliases(type_name, flow_name)[1] for type_name in types) or "none"
+    return f"the flow {flow_name} has no activity {name!r} (its activities: {known})"
+
+
+def unknown_match_keys(match: Mapping[str, Any] | None, activity: str | None,
+                       inputs: Sequence[Mapping[str, Any]]) -> str | None:
+    """Why `match` can select none of the `inputs` that instances of `activity` (None: of any
+    activity) were scheduled with, because no input has its keys; None when one does, or when
+    nothing was scheduled (nothing to judge by)."""
+    keys = set(match or ())
+    if not inputs or any(keys <= payload.keys() for payload in inputs):
+        return None
+    seen = sorted({key for payload in inputs for key in payload})
+    missing = sorted(keys - set(seen))
+    lacking = ", ".join(missing) if missing else "all of " + ", ".join(sorted(keys))
+    return (f"match {dict(match or {})!r} selects no instance: no input of {_whose(activity)} "
+            f"instances has {lacking} (their input keys: {', '.join(seen) or 'none'})")
+
+
+def unmatched_values(match: Mapping[str, Any], activity: str | None,
+                     inputs: Sequence[Mapping[str, Any]]) -> str | None:
+    """Why `match` selects none of `inputs` although they have its keys, naming the values
+    they had; None when it selects one."""
+    if any(holds(payload, match) for payload in inputs):
+        return None
+    seen = {key: sorted({repr(payload[key]) for payload in inputs if key in payload})
+            for key in sorted(match)}
+    values = "; ".join(f"{key}: {', '.join(found[:10])}{', ...' if len(found) > 10 else ''}"
+                       for key, found in seen.items())
+    return (f"match {dict(match)!r} selects none of {_whose(activity)} instances (their "
+            f"values: {values})")
+
+
+def holds(payload: Mapping[str, Any], match: Mapping[str, Any] | None) -> bool:
+    """Whether the input `payload` has every key of `match` with the same value."""
+    return all(key in payload and payload[key] == value for key, value in (match or {}).items())
+
+
+def _whose(activity: str | None) -> str:
+    return f"{activity}'s" if activity is not None else "the activities'"
