@@ -453,8 +453,8 @@ class _Pass:
 
         def consider(i: int) -> None:
             activity_id = found.ids[i]
-            self._consider(current, ActivityInstance(
-                current, found.values[i], context, id=activity_id, pool_size=found.count),
+            self._consider(current, ActivityInstance(  # a shard's: the whole activity's pool
+                current, found.values[i], context, id=activity_id, pool_size=found.total),
                 history_of(activity_id))
 
         tried = found.tried()
