@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import os
 
-from hypothesis import event, example, given, settings
+from hypothesis import event, example, given
 from hypothesis import strategies as st
 
 from garcon import budget
