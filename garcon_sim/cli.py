@@ -268,10 +268,10 @@ def _budget(args: argparse.Namespace) -> int:
     if any(not row.exact for row in plan.activities):
         print("? counted as one instance: its generators need results of earlier activities")
     for row in sharded:
-        print(f"{row.name}: {row.shards:,} child executions of at most {row.shard:,} instances "
-              f"(at most {row.open_children:,} open at once), each child's own history "
-              f"{row.child_fewest:,} to {row.child_most:,} events; its events above are the "
-              "parent's (3 per child, and decision tasks)")
+        print(f"{row.name}: {row.shards:,} children of at most {row.shard:,} instances (at most "
+              f"{row.open_children:,} open at once)\n  each child's own history: "
+              f"{row.child_fewest:,} to {row.child_most:,} events; the row above counts the "
+              "parent's (3 a child, and decision tasks)")
     print("fewest: no failure, and closes sharing decision tasks as much as they can\n"
           "most: every retry used, and a decision task per close"
           + ("; every child started again as often as it may be" if sharded else ""))

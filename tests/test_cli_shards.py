@@ -99,7 +99,8 @@ def test_budget_prints_the_plan_of_the_shards():
     assert lines[0].split() == ["activity", "instances", "children", "fewest", "events",
                                 "most", "events"]
     assert lines[1].split() == ["days_by_countries_fetch", "10,000", "19", "60", "513"]
-    assert ("days_by_countries_fetch: 19 child executions of at most 555 instances (at most "
-            "1,000 open at once), each child's own history 1,673 to 9,995 events; its events "
-            "above are the parent's (3 per child, and decision tasks)") in lines
+    assert lines[4:6] == [
+        "days_by_countries_fetch: 19 children of at most 555 instances (at most 1,000 open at "
+        "once)", "  each child's own history: 1,673 to 9,995 events; the row above counts the "
+        "parent's (3 a child, and decision tasks)"]
     assert lines[-1].endswith("19 child executions, each of 1,673 to 9,995 events")
