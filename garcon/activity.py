@@ -279,8 +279,8 @@ class ActivityInstance:
 
         Schedule-to-start assumes one worker takes the instances one after the other, so it
         grows with the number of instances (`pool_size`), as garcon's does; it is capped at
-        SWF's one-year ceiling. Schedule-to-close is their sum, or the activity's own
-        `schedule_to_close` when that is shorter.
+        SWF's one-year ceiling. Schedule-to-close is their sum (within that ceiling too), or
+        the activity's own `schedule_to_close` when that is shorter.
         """
         heartbeat, schedule_to_start, start_to_close, schedule_to_close = self._seconds(
             execution_context, pool_size)
@@ -313,7 +313,7 @@ class ActivityInstance:
         pool = pool_size or self.pool_size or self.activity.pool_size or 1
         schedule_to_start = min(pool * self.activity.schedule_to_start_timeout,
                                 SWF_LIMITS.longest_timeout_seconds)
-        longest = schedule_to_start + sizing.timeout
+        longest = min(schedule_to_start + sizing.timeout, SWF_LIMITS.longest_timeout_seconds)
         return (sizing.heartbeat, schedule_to_start, sizing.timeout,
                 min(longest, self.activity.schedule_to_close or longest))
 
