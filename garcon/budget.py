@@ -274,15 +274,17 @@ def estimate(flow: Any, input: dict | None = None, *,
     return _estimate(flow, input, limits, {})
 
 
-def _estimate(flow: Any, input: dict | None, limits: SWFLimits,
-              shards: Mapping[str, Any]) -> BudgetEstimate:
+def _estimate(flow: Any, input: dict | None, limits: SWFLimits, shards: Mapping[str, Any],
+              counts: Mapping[str, int] | None = None) -> BudgetEstimate:
     """`estimate`, with the `shard` options in `shards` (by activity name) instead of the
-    activities' own."""
+    activities' own, and the instances `counts` gives (by name) for the activities it names
+    instead of running their generators."""
     activities = activity_module.find_workflow_activities(flow)
     rows = []
     for current in activities:
         try:
-            count, exact = len(current.instances(dict(input or {}))), True
+            count, exact = (counts[current.name] if counts and current.name in counts
+                            else len(current.expand(dict(input or {}))[1])), True
         except Exception:
             count, exact = 1, False
         cap = open_cap(flow, current, limits)
@@ -295,17 +297,18 @@ def _estimate(flow: Any, input: dict | None, limits: SWFLimits,
                           rounds, getattr(flow, "name", ""))
 
 
-def sharding_advice(flow: Any, input: dict | None = None, *,
-                    limits: SWFLimits = SWF_LIMITS) -> str | None:
+def sharding_advice(flow: Any, input: dict | None = None, *, limits: SWFLimits = SWF_LIMITS,
+                    counts: Mapping[str, int] | None = None) -> str | None:
     """What to say to a flow that does not fit (or not even with every retry used) when
-    `shard='auto'` on its unsharded generators would make it fit: None otherwise."""
+    `shard='auto'` on its unsharded generators would make it fit: None otherwise. `counts`
+    are the instances of the activities whose generators ran already, by name."""
     if getattr(flow, "decider", None) is not None:
         return None
     unsharded = [current.name for current in activity_module.find_workflow_activities(flow)
                  if current.generators and shard_option(flow, current) is None]
     if not unsharded:
         return None
-    sharded = _estimate(flow, input, limits, dict.fromkeys(unsharded, AUTO))
+    sharded = _estimate(flow, input, limits, dict.fromkeys(unsharded, AUTO), counts)
     if not (sharded.fits and sharded.children and sharded.most <= limits.history_events):
         return None
     names = [row.name for row in sharded.activities if row.shard and row.name in unsharded]

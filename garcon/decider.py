@@ -273,6 +273,8 @@ class _Pass:
         self.schedule_context = ScheduleContext()
         self.waiting_on_refusal = False
         self.timeouts: dict[tuple[str, int], dict[str, str]] = {}
+        self.counts: dict[str, int] = {}
+        """The instances of each activity expanded in this pass, by name."""
 
     def run(self) -> DecisionReport:
         state = self.state
@@ -324,6 +326,9 @@ class _Pass:
             return found is not None and found.complete
 
         expansions = [(current, expansion(current)) for current in activities]
+        self.counts = {current.name: found.expansion.count if isinstance(
+            found, shards.ShardPlan) else found.count for current, found in expansions
+            if found is not None}
         if self.state.decisions_completed == 0:
             self._warn_about_budget()
         to_come = {current.name: self._attempts_to_come(current, found)
@@ -584,7 +589,7 @@ class _Pass:
                   f"least {needed:,} more needed to finish, over SWF's "
                   f"{self.limits.history_events:,}-event limit")
         advice = None if self.shard is not None else budget.sharding_advice(
-            self.flow, self._input(), limits=self.limits)
+            self.flow, self._input(), limits=self.limits, counts=self.counts)
         return _Fatal(f"{reason}: {advice}" if advice else reason)
 
     def _warn_about_budget(self) -> None:

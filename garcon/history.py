@@ -58,34 +58,24 @@ class HistoryError(ValueError):
     """A history that is not whole or contradicts itself; the message says which events."""
 
 
-class _Run:
-    """Something that starts and closes: an attempt of an instance, or a child execution."""
+class Attempt:
+    """One scheduling of an instance, from ActivityTaskScheduled to its close event."""
 
-    __slots__ = ("closed_event_id", "details", "outcome", "reason", "result",
-                 "started_event_id")
+    __slots__ = ("activity_id", "closed_event_id", "details", "outcome", "reason", "result",
+                 "scheduled_event_id", "started_event_id")
 
-    def __init__(self) -> None:
+    def __init__(self, scheduled_event_id: int, activity_id: str):
+        self.scheduled_event_id = scheduled_event_id
+        self.activity_id = activity_id
         self.started_event_id = 0
         self.outcome: str | None = None
-        """None while open, else COMPLETED, FAILED, TIMED_OUT or CANCELED (or TERMINATED, a
-        child)."""
+        """None while open, else COMPLETED, FAILED, TIMED_OUT or CANCELED."""
         self.closed_event_id = 0
         self.result: Any = None
         """The parsed result (the raw string when it is not JSON)."""
         self.reason: str | None = None
         """Why it did not complete: the failure reason, the timeout type, the cancel details."""
         self.details: str | None = None
-
-
-class Attempt(_Run):
-    """One scheduling of an instance, from ActivityTaskScheduled to its close event."""
-
-    __slots__ = ("activity_id", "scheduled_event_id")
-
-    def __init__(self, scheduled_event_id: int, activity_id: str):
-        super().__init__()
-        self.scheduled_event_id = scheduled_event_id
-        self.activity_id = activity_id
 
     def __repr__(self) -> str:
         return (f"Attempt(scheduled={self.scheduled_event_id}, outcome={self.outcome!r}, "
@@ -139,20 +129,25 @@ class InstanceHistory:
         return f"{attempt.outcome} ({attempt.reason})" if attempt.reason else attempt.outcome
 
 
-class ChildRun(_Run):
+class ChildRun:
     """One child workflow execution the history initiated, from its
-    StartChildWorkflowExecutionInitiated to its close."""
+    StartChildWorkflowExecutionInitiated to its close. Its `outcome` (None while open, else
+    COMPLETED, FAILED, TIMED_OUT, CANCELED or TERMINATED), `result`, `reason`, `details` and
+    event ids are an Attempt's, for a child."""
 
-    __slots__ = ("initiated_event_id", "run_id", "shard", "workflow_id")
+    __slots__ = ("closed_event_id", "details", "initiated_event_id", "outcome", "reason",
+                 "result", "run_id", "shard", "started_event_id", "workflow_id")
 
     def __init__(self, initiated_event_id: int, workflow_id: str,
                  shard: tuple[str, int] | None):
-        super().__init__()
         self.initiated_event_id = initiated_event_id
         self.workflow_id = workflow_id
         self.shard = shard
         """(activity type name, shard number) when garcon started it as a shard."""
         self.run_id: str | None = None
+        self.started_event_id = self.closed_event_id = 0
+        self.outcome: str | None = None
+        self.result = self.reason = self.details = None
 
     def __repr__(self) -> str:
         return (f"ChildRun({self.workflow_id!r}, initiated={self.initiated_event_id}, "
