@@ -212,8 +212,8 @@ class _Room:
     def start_child(self, decision: dict) -> None:
         """Add a StartChildWorkflowExecution, keeping room to ask the child to cancel."""
         attributes = decision["startChildWorkflowExecutionDecisionAttributes"]
-        cancel = len(json.dumps(make.request_cancel_external(attributes["workflowId"]))) + 80
-        if self._add(decision, len(json.dumps(decision)) + cancel):
+        cancel = make.request_cancel_external(attributes["workflowId"], "x" * SWF_LIMITS.run_id)
+        if self._add(decision, len(json.dumps(decision)) + len(json.dumps(cancel)) + 1):
             self._child_slots -= 1
             self._events_left -= budget.CHILD_EVENTS + 1
 

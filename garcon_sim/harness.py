@@ -99,7 +99,8 @@ class RunResult:
 
     def __repr__(self) -> str:
         ending = f": {self.reason}" if self.reason else ""
-        children = f" and {len(self.executions()) - 1:,} in children" if self.children else ""
+        children = (f", {len(self.executions()) - 1:,} child executions" if self.children
+                    else "")
         return (f"<RunResult {self.status} {self.flow_name} {self.workflow_id} seed "
                 f"{self.seed}, {len(self.events):,} events{children}{ending}>")
 

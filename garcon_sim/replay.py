@@ -115,15 +115,15 @@ def replay(history: Any, flow: Any, *, execution: dict | None = None,
     return _replay(events, flow, execution or recorded_execution(events), limits)
 
 
-def _replay(events: list[Event], flow: Any, execution: dict | None,
-            limits: SWFLimits) -> ReplayResult:
+def _replay(events: list[Event], flow: Any, execution: dict | None, limits: SWFLimits,
+            watch: bool = True) -> ReplayResult:
     recorded_type = _workflow_type(events)
     if recorded_type is not None and recorded_type.get("name") != flow.name:
         raise WrongFlowError(
             f"the history is of workflow type {_type_text(recorded_type)}, not the flow's "
             f"{_type_text({'name': flow.name, 'version': _version(flow)})}: replay it "
             "against the flow that made it")
-    result = _Replay(flow, events, execution, limits).run()
+    result = _Replay(flow, events, execution, limits, watch).run()
     if recorded_type is not None and recorded_type.get("version") != _version(flow):
         result.notes.append(f"the history is of version {recorded_type.get('version')} of "
                             f"{flow.name}, the flow is version {_version(flow)}")
@@ -183,9 +183,9 @@ def replay_executions(*sources: Any, flow: Any, execution: dict | None = None,
                                     **run.workflow_execution})
     domain = (run_execution or {}).get("domain") or getattr(flow, "domain", None)
     results = [(run, _replay(run.events, flow, run_execution, limits))]
-    for child in executions[1:]:
-        ids = {"domain": domain, **child.workflow_execution}
-        results.append((child, _replay(child.events, flow, ids, limits)))
+    for child in executions[1:]:  # the run's replay watched the generators; a child checks
+        ids = {"domain": domain, **child.workflow_execution}  # its slice against its input
+        results.append((child, _replay(child.events, flow, ids, limits, watch=False)))
     return RunReplay(results)
 
 
@@ -215,13 +215,13 @@ def recorded_execution(events: list[Event]) -> dict | None:
 
 class _Replay:
     def __init__(self, flow: Any, events: list[Event], execution: dict | None,
-                 limits: SWFLimits):
+                 limits: SWFLimits, watch: bool = True):
         self.flow = flow
         self.events = events
         self.execution = execution
         self.limits = limits
         self.result = ReplayResult(0)
-        self.generators = _GeneratorWatch(flow, execution)
+        self.generators = _GeneratorWatch(flow if watch else None, execution)
 
     def run(self) -> ReplayResult:
         recorded = decision_events(self.events)
@@ -300,7 +300,7 @@ class _GeneratorWatch:
     """Notes generators whose instances change while what they read stays the same."""
 
     def __init__(self, flow: Any, execution: dict | None):
-        self.activities = ([] if getattr(flow, "decider", None) is not None
+        self.activities = ([] if flow is None or getattr(flow, "decider", None) is not None
                            else [a for a in find_workflow_activities(flow) if a.generators])
         keys = ({} if execution is None else {
             "execution.domain": execution.get("domain"),

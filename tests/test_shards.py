@@ -297,6 +297,15 @@ def test_a_context_too_large_for_a_childs_input_fails_the_parent_naming_the_size
     assert set(sent) == {"garcon.shard"}  # neither "unread" nor "ready"
 
 
+def test_a_custom_decider_does_not_run_shards_and_says_so():
+    flow = fan_out(6, shard=3)
+    flow.decider = lambda schedule: schedule("all", flow.work)
+    run = run_flow(flow)
+    assert run.status == "FAILED"
+    assert run.reason == ("flow_work has shard=, which the flow's own decider runs; a custom "
+                          "decider schedules its instances in the workflow itself")
+
+
 def test_child_workflow_ids_stay_within_swf_s_rules():
     assert shards.child_workflow_id("wf", "work", 3) == "wf-work-shard-3"
     long = shards.child_workflow_id("w" * 256, "work", 12)
