@@ -37,6 +37,8 @@ from garcon.decider import decide_with_report
 from garcon.expansion import Expansions, expand_noting_reads
 from garcon.history import HistoryState
 from garcon.limits import SWF_LIMITS, SWFLimits
+from garcon.payload import object_or_empty
+from garcon.payload import parse as parse_payload
 
 from .decisions import decision_attributes_key
 from .events import Event, attributes
@@ -140,11 +142,8 @@ def recorded_execution(events: list[Event]) -> dict | None:
     for event in events:
         if event["eventType"] != "ActivityTaskScheduled":
             continue
-        try:
-            payload = json.loads(attributes(event).get("input") or "{}")
-        except ValueError:
-            continue
-        if isinstance(payload, dict) and all(
+        payload = object_or_empty(attributes(event).get("input"))
+        if all(
                 f"execution.{key}" in payload for key in ("domain", "workflow_id", "run_id")):
             return {"domain": payload["execution.domain"],
                     "workflowId": payload["execution.workflow_id"],
@@ -281,7 +280,7 @@ class _GeneratorWatch:
 def _same(key: str, recorded: Any, replayed: Any) -> bool:
     if key in JSON_FIELDS and isinstance(recorded, str) and isinstance(replayed, str):
         try:
-            return json.loads(recorded) == json.loads(replayed)
+            return parse_payload(recorded) == parse_payload(replayed)
         except ValueError:
             pass
     return recorded == replayed
