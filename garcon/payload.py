@@ -38,6 +38,18 @@ def parse(text: str) -> Any:
     return json.loads(text)
 
 
+def object_or_empty(text: str | None) -> dict:
+    """The JSON object `text` holds, or {} when it holds something else, is not JSON or cannot
+    be read safely: for tools that only look into payloads (never decide on them)."""
+    if not text:
+        return {}
+    try:
+        value = parse(text)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
 def nesting(text: str) -> int:
     """How deep brackets nest in JSON text (those inside strings do not count; a string that is
     never closed runs to the end)."""

@@ -24,7 +24,7 @@ from typing import Any, TextIO
 from garcon.activity import find_workflow_activities
 from garcon.budget import estimate, sharding_advice
 from garcon.decisions import counted
-from garcon.history import HistoryError
+from garcon.history import HistoryError, HistoryState
 from garcon.limits import SWF_LIMITS
 from garcon.loader import FlowError, load_flow
 
@@ -229,7 +229,12 @@ def _replay(args: argparse.Namespace) -> int:
 
 
 def _reenact(args: argparse.Namespace) -> int:
-    result = reenact(load_history(args.history))
+    events = load_history(args.history)
+    try:  # a history that contradicts itself is bad input, not a departure of the simulator
+        HistoryState.fold(events)
+    except HistoryError as error:
+        raise UsageError(f"{args.history}: {error}") from error
+    result = reenact(events)
     print(result.report())
     return 0 if result.ok else 1
 

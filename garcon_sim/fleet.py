@@ -17,7 +17,6 @@ close with a decision task of its own.
 """
 from __future__ import annotations
 
-import json
 import math
 import random
 from collections.abc import Callable, Mapping
@@ -26,6 +25,7 @@ from typing import Any
 
 from garcon import budget
 from garcon.activity import Activity
+from garcon.payload import object_or_empty
 
 DEFAULT_WORKERS = budget.WORKERS
 DEFAULT_DECISION_SECONDS = budget.DECISION_SECONDS
@@ -117,7 +117,7 @@ class Fleet:
         duration = self._durations[activity.name]
         if not callable(duration):
             return duration
-        seconds = duration(AttemptInfo(activity.name, activity_id, _parsed(input), number,
+        seconds = duration(AttemptInfo(activity.name, activity_id, object_or_empty(input), number,
                                        random.Random(f"garcon-sim duration {self._seed} "
                                                      f"{activity_id} {number}")))
         if not _is_seconds(seconds):
@@ -158,10 +158,4 @@ def _check_duration(what: str, value: Any) -> None:
                          f"attempt, not {value!r}")
 
 
-def _parsed(input: str | None) -> Mapping[str, Any]:
-    try:
-        value = json.loads(input) if input else {}
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
 

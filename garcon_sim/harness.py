@@ -39,6 +39,7 @@ from garcon.activity import Activity, find_workflow_activities
 from garcon.decisions import shorten
 from garcon.history import HistoryState, InstanceHistory
 from garcon.log import worker_logger
+from garcon.payload import object_or_empty
 from garcon.worker import ActivityExecution, ActivityWorker, DeciderWorker, register_flow
 from garcon.worker.deciding import RunMemory
 from garcon.worker.polling import Backoff, Poller, is_gone, is_transient
@@ -150,7 +151,7 @@ class RunResult:
                     if activity is None or activity in aliases(
                             attributes["activityType"]["name"], self.flow_name):
                         scheduled.append((attributes["activityId"],
-                                          _payload(attributes.get("input"))))
+                                          object_or_empty(attributes.get("input"))))
         return scheduled
 
     def attempts(self, activity: str, match: Mapping[str, Any] | None = None) -> int:
@@ -722,7 +723,7 @@ class _AttemptFaults:
             self._attempts[view.activityId] = attempt
             self._latest[view.activityId] = scheduled
             self._faults[scheduled] = self.run.faults.for_attempt(
-                aliases(view.activityType["name"], self.run.flow.name), _payload(view.input),
+                aliases(view.activityType["name"], self.run.flow.name), object_or_empty(view.input),
                 attempt, random.Random(_attempt_seed("faults", self.run.seed, view.activityId,
                                                      attempt)))
         return self._faults[scheduled]
@@ -778,14 +779,6 @@ def _close_reason(event: dict) -> str | None:
     if kind == "WorkflowExecutionCanceled":
         return attributes.get("details") or "canceled"
     return None
-
-
-def _payload(raw: str | None) -> dict:
-    try:
-        payload = json.loads(raw) if raw else {}
-    except ValueError:
-        return {}
-    return payload if isinstance(payload, dict) else {}
 
 
 @contextmanager

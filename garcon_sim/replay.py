@@ -41,6 +41,8 @@ from garcon.decider import decide_with_report
 from garcon.expansion import Expansions, expand_noting_reads
 from garcon.history import HistoryState
 from garcon.limits import SWF_LIMITS, SWFLimits
+from garcon.payload import object_or_empty
+from garcon.payload import parse as parse_payload
 from garcon.shards import INPUT_KEY
 
 from .decisions import decision_attributes_key
@@ -196,17 +198,13 @@ def recorded_execution(events: list[Event]) -> dict | None:
         if event["eventType"] not in ("ActivityTaskScheduled",
                                       "StartChildWorkflowExecutionInitiated"):
             continue
-        try:
-            payload = json.loads(attributes(event).get("input") or "{}")
-        except ValueError:
-            continue
-        if not isinstance(payload, dict):
-            continue
-        parent = payload.get(INPUT_KEY, {}).get("parent") if isinstance(
-            payload.get(INPUT_KEY), dict) else None
+        payload = object_or_empty(attributes(event).get("input"))
+        marker = payload.get(INPUT_KEY)
+        parent = marker.get("parent") if isinstance(marker, dict) else None
         if isinstance(parent, dict) and {"domain", "workflowId", "runId"} <= parent.keys():
             return {key: parent[key] for key in ("domain", "workflowId", "runId")}
-        if all(f"execution.{key}" in payload for key in ("domain", "workflow_id", "run_id")):
+        if all(
+                f"execution.{key}" in payload for key in ("domain", "workflow_id", "run_id")):
             return {"domain": payload["execution.domain"],
                     "workflowId": payload["execution.workflow_id"],
                     "runId": payload["execution.run_id"]}
@@ -342,7 +340,7 @@ class _GeneratorWatch:
 def _same(key: str, recorded: Any, replayed: Any) -> bool:
     if key in JSON_FIELDS and isinstance(recorded, str) and isinstance(replayed, str):
         try:
-            return json.loads(recorded) == json.loads(replayed)
+            return parse_payload(recorded) == parse_payload(replayed)
         except ValueError:
             pass
     return recorded == replayed

@@ -50,6 +50,7 @@ from pathlib import Path
 from typing import Any
 
 from garcon.activity import EXECUTION_KEYS, instance_ids
+from garcon.payload import object_or_empty
 
 from .clock import to_millis
 from .events import CLOSE_EVENTS, Event, attributes
@@ -396,11 +397,8 @@ class _Builder:
         self._open(name, "activity", activity_id, Span(at), event,
                    prefix=name, info=_clip(details.get("input")))
         if activity_id not in self.inputs:
-            try:
-                payload = json.loads(details.get("input") or "{}")
-            except ValueError:
-                payload = None
-            if isinstance(payload, dict):
+            payload = object_or_empty(details.get("input"))
+            if payload:
                 self.inputs[activity_id] = payload
 
     def label_instances(self) -> None:

@@ -405,6 +405,41 @@ def test_a_history_that_contradicts_itself_is_one_line_on_replay(tmp_path, seed_
                    "country_flow_activity_1-1 scheduled at event 5 (completed, then completed)")
 
 
+def test_a_history_that_contradicts_itself_is_bad_input_for_reenact_not_a_departure(
+        tmp_path, seed_history):
+    def start_twice(events):
+        started = next(e for e in events if e["eventType"] == "ActivityTaskStarted")
+        events.insert(started["eventId"], {**started})
+        for number, event in enumerate(events, 1):
+            event["eventId"] = number
+
+    path = tmp_path / "twice.json"
+    path.write_text(spoiled(seed_history, start_twice))
+    one_line_error(garcon_sim("reenact", path), f"{path}: ", "disagree")
+
+
+@pytest.mark.parametrize("command", ["timeline", "replay"])
+def test_a_payload_nested_too_deep_to_read_is_drawn_and_replayed_as_text(
+        tmp_path, seed_history, command):
+    """SWF takes any string under 32,768 characters as an input: one nested 5,000 deep (valid
+    JSON, deeper than Python's parser goes) is data the tools show, not a crash."""
+    def nest(events):
+        scheduled = next(e for e in events if e["eventType"] == "ActivityTaskScheduled")
+        scheduled["activityTaskScheduledEventAttributes"]["input"] = "[" * 5000 + "]" * 5000
+
+    path = tmp_path / "deep.json"
+    path.write_text(spoiled(seed_history, nest))
+    extra = {"timeline": ["-o", tmp_path / "out.html"], "replay": ["--flow", SEED_FLOW]}
+    done = garcon_sim(command, path, *extra[command])
+    assert "Traceback" not in done.stderr
+    if command == "timeline":
+        assert done.returncode == 0, done.stderr
+        assert (tmp_path / "out.html").stat().st_size > 0
+    else:  # the recorded input is not what the flow schedules: a difference, exit 1
+        assert done.returncode == 1, done.stderr
+        assert "difference" in done.stdout
+
+
 def test_replay_of_a_history_without_a_decision_task_does_not_pass(tmp_path, seed_history):
     path = tmp_path / "started.json"
     path.write_text(json.dumps({"events": seed_history["events"][:3]}))

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from garcon.payload import MAX_DEPTH, PayloadError, nesting, parse
+from garcon.payload import MAX_DEPTH, PayloadError, nesting, object_or_empty, parse
 
 
 def nested(depth: int) -> str:
@@ -43,3 +43,9 @@ def test_a_string_never_closed_runs_to_the_end():
     assert nesting('"not json ' + "[" * 500) == 0
     with pytest.raises(json.JSONDecodeError):
         parse('"OK ' + "[" * 500)
+
+
+def test_tools_that_only_look_read_an_object_or_nothing():
+    assert object_or_empty('{"country_id": 3}') == {"country_id": 3}
+    for text in (None, "", "[1, 2]", "OK from Java", nested(1_000)):
+        assert object_or_empty(text) == {}
