@@ -21,7 +21,8 @@ Ready instances are scheduled while the decision has room for them:
 - one RespondDecisionTaskCompleted stays under SWF's 1 MB: what does not fit waits for the next
   decision task, which a 0-second timer asks SWF for at once;
 - the history stays under SWF's 25,000 events: a decision only schedules work whose events,
-  with those of everything already open, still leave room to close the workflow.
+  with those of everything already open, still leave room to close the workflow, even if every
+  close calls for a decision task of its own.
 
 Before any of this, the history budget: when the events used plus the fewest the remaining
 instances need at best (3 per attempt still to run, a decision task per round of scheduling that
@@ -174,18 +175,32 @@ class _Room:
         self._state = state
         self._open_by_type: Counter[str] | None = None
         self._added_by_type: Counter[str] = Counter()
-        # Events that may land before the next decision: every open activity's remaining ones
-        # (start and close, or close), every open timer's firing, every open child's (start and
-        # close, or close). Kept besides for each open child: the event and the bytes of the
-        # decision that asks it to cancel, should the workflow close early.
-        pending = (state.open_activities + state.open_unstarted + len(state.open_timers)
-                   + 2 * state.open_children + state.unstarted_children)
-        self._events_left = limits.history_events - state.events_used - CLOSING_EVENTS - pending
+        # Events that may land before the workflow can close: every open activity's remaining
+        # ones (start and close, or close), every open timer's firing, every open child's
+        # (start and close, or close). Each of the closes, firings and starts calls for a
+        # decision task, which SWF shares between those that come in while one is pending,
+        # but need not: at worst each has its own (the last one's is among CLOSING_EVENTS).
+        # Kept besides for each open child: the bytes of the decision that asks it to cancel,
+        # should the workflow close early (its event fits in its close's decision task).
+        self._closes = (state.open_activities + len(state.open_timers) + state.open_children
+                        + state.unstarted_children)
+        self._events_left = (limits.history_events - state.events_used - CLOSING_EVENTS
+                             - self._closes - state.open_unstarted)
         if state.open_children:
             self._bytes_left -= sum(_cancel_size(child) for child in state.open_child_runs())
 
+    def _fits(self, events: int, closes: int) -> bool:
+        """Whether `events` more, `closes` of them calling for a decision task, still leave
+        room to close the workflow, whatever SWF shares."""
+        tasks = max(self._closes + closes - 1, 0)
+        return self._events_left - events - budget.DECISION_TASK_EVENTS * tasks >= 0
+
+    def _take(self, events: int, closes: int) -> None:
+        self._events_left -= events
+        self._closes += closes
+
     def has_room_for(self, activity: Activity) -> bool:
-        if self._events_left < budget.ATTEMPT_EVENTS:
+        if not self._fits(budget.ATTEMPT_EVENTS, 1):
             self.starved = True
             return False
         if self.overflowed or self._slots <= 0:
@@ -200,11 +215,11 @@ class _Room:
     def schedule(self, decision: dict, activity: Activity, size: int) -> None:
         if self._add(decision, size):
             self._slots -= 1
-            self._events_left -= budget.ATTEMPT_EVENTS
+            self._take(budget.ATTEMPT_EVENTS, 1)
             self._added_by_type[activity.name] += 1
 
     def has_room_for_child(self) -> bool:
-        if self._events_left < budget.CHILD_EVENTS + 1:
+        if not self._fits(budget.CHILD_EVENTS, 2):  # its start and its close
             self.starved = True
             return False
         return not self.overflowed and self._child_slots > 0
@@ -215,14 +230,14 @@ class _Room:
         cancel = make.request_cancel_external(attributes["workflowId"], "x" * SWF_LIMITS.run_id)
         if self._add(decision, len(json.dumps(decision)) + len(json.dumps(cancel)) + 1):
             self._child_slots -= 1
-            self._events_left -= budget.CHILD_EVENTS + 1
+            self._take(budget.CHILD_EVENTS, 2)
 
     def start_timer(self, decision: dict, *, wake_up: bool = False) -> None:
         """Add a timer if it fits; a wake-up timer always does, in the margins kept for it."""
-        if self._timer_slots > 0 and self._events_left >= budget.TIMER_EVENTS and self._add(
+        if self._timer_slots > 0 and self._fits(budget.TIMER_EVENTS, 1) and self._add(
                 decision, len(json.dumps(decision)), force=wake_up):
             self._timer_slots -= 1
-            self._events_left -= budget.TIMER_EVENTS
+            self._take(budget.TIMER_EVENTS, 1)
 
     def close(self, decision: dict, open_children: Iterable[ChildRun] = ()) -> None:
         """End the decision with `decision`: children started in this pass are not, and the
