@@ -42,7 +42,7 @@ from garcon.log import worker_logger
 from garcon.payload import object_or_empty
 from garcon.worker import ActivityExecution, ActivityWorker, DeciderWorker, register_flow
 from garcon.worker.deciding import RunMemory
-from garcon.worker.polling import Backoff, Poller, is_gone, is_transient
+from garcon.worker.polling import Backoff, Poller, error_code, is_gone, is_transient
 
 from .clock import from_millis, to_millis
 from .faults import Crash, Fail, Fault, FaultError, FaultPlan, Throttle, TimeOut, plan
@@ -336,7 +336,8 @@ class _Run:
         self.logger = worker_logger()
         self.run_id = ""
         self.misuse: Exception | None = None
-        """A fault that cannot happen as asked, or a duration that cannot be worked out: it
+        """A fault that cannot happen as asked, a duration that cannot be worked out, or
+        decisions SWF refuses as invalid (they would be made again at every decision task): it
         ends the run (a worker would survive it)."""
         self.decider = DeciderWorker(flow, register=False, client=self.swf, limits=sim.limits,
                                      logger=self.logger, sleep=self._sleep, rng=self.backoff_rng)
@@ -498,7 +499,12 @@ class _Run:
         """Poll for a decision task and keep it `decision_seconds`; or answer the one kept."""
         if self.decision is not None:
             (task, _), self.decision = self.decision, None
-            decisions = self.decider.answer(task).decisions
+            try:
+                decisions = self.decider.answer(task).decisions
+            except Exception as error:
+                if error_code(error) == "ValidationException":
+                    self.misuse = error
+                raise
             lists = {decision["scheduleActivityTaskDecisionAttributes"]["taskList"]["name"]
                      for decision in decisions
                      if decision["decisionType"] == "ScheduleActivityTask"}
