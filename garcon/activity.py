@@ -51,8 +51,9 @@ class Activity(GarconLogger):
     Beyond garcon: `max_open` caps how many instances are open at once; `retry_delay`
     (seconds, multiplied by `retry_backoff` at each further retry) waits before a retry;
     `schedule_to_close` (seconds) bounds an attempt from its scheduling to its end, below the
-    schedule-to-start plus start-to-close that garcon sets. `Activity(client)` alone, then
-    `hydrate()`, is garcon's way to make one.
+    schedule-to-start plus start-to-close that garcon sets; `shard` runs the instances in child
+    workflow executions of at most that many each (`garcon.shards`). `Activity(client)`
+    alone, then `hydrate()`, is garcon's way to make one.
     """
 
     external = False
@@ -67,7 +68,7 @@ class Activity(GarconLogger):
                  schedule_to_start: int = DEFAULT_SCHEDULE_TO_START,
                  on_exception: Callable | None = None, max_open: int | None = None,
                  retry_delay: float = 0, retry_backoff: float = 1.0,
-                 schedule_to_close: int | None = None):
+                 schedule_to_close: int | None = None, shard: int | str | None = None):
         self.client = client
         self.name = self.task_list = name
         self.domain = domain
@@ -83,6 +84,9 @@ class Activity(GarconLogger):
         self.retry_delay = retry_delay
         self.retry_backoff = retry_backoff
         self.schedule_to_close = schedule_to_close
+        self.shard = shard
+        """Instances per child workflow execution ('auto': from the history budget), or None
+        to run them all in the workflow's own history (see `garcon.shards`)."""
         self.pool_size = 0
         """How many instances the last `instances()` gave (garcon's)."""
 
@@ -118,13 +122,19 @@ class Activity(GarconLogger):
         """The generator values and the id of each instance. Values that give an id already
         given (yielded twice, or 1 and '1', which the id writes alike) are that same instance:
         the first one stands."""
+        return self.expand_counted(context, suffix)[:2]
+
+    def expand_counted(self, context: dict, suffix: str | None = None
+                       ) -> tuple[list[dict], list[str], bool]:
+        """`expand`, and whether the generators gave no instance twice (then the ids of some
+        of the values are those of `instance_ids` on them alone)."""
         values = self.instance_values(context)
         ids = instance_ids(self.name, values, suffix)
         if len(set(ids)) == len(ids):
-            return values, ids
+            return values, ids, True
         first = {activity_id: i for i, activity_id in reversed([*enumerate(ids)])}
         keep = sorted(first.values())
-        return [values[i] for i in keep], [ids[i] for i in keep]
+        return [values[i] for i in keep], [ids[i] for i in keep], False
 
     def instance_values(self, context: dict) -> list[dict]:
         """The generator values of each instance: one dict per combination of the values the
@@ -269,8 +279,8 @@ class ActivityInstance:
 
         Schedule-to-start assumes one worker takes the instances one after the other, so it
         grows with the number of instances (`pool_size`), as garcon's does; it is capped at
-        SWF's one-year ceiling. Schedule-to-close is their sum, or the activity's own
-        `schedule_to_close` when that is shorter.
+        SWF's one-year ceiling. Schedule-to-close is their sum (within that ceiling too), or
+        the activity's own `schedule_to_close` when that is shorter.
         """
         heartbeat, schedule_to_start, start_to_close, schedule_to_close = self._seconds(
             execution_context, pool_size)
@@ -303,7 +313,7 @@ class ActivityInstance:
         pool = pool_size or self.pool_size or self.activity.pool_size or 1
         schedule_to_start = min(pool * self.activity.schedule_to_start_timeout,
                                 SWF_LIMITS.longest_timeout_seconds)
-        longest = schedule_to_start + sizing.timeout
+        longest = min(schedule_to_start + sizing.timeout, SWF_LIMITS.longest_timeout_seconds)
         return (sizing.heartbeat, schedule_to_start, sizing.timeout,
                 min(longest, self.activity.schedule_to_close or longest))
 
@@ -364,7 +374,7 @@ def instance_ids(activity_name: str, instances: Iterable[Mapping[str, Any]],
 _OPTIONS = frozenset({
     "name", "requires", "retry", "generators", "run", "tasks", "schedule_to_start",
     "on_exception", "external", "timeout", "heartbeat", "max_open", "retry_delay",
-    "retry_backoff", "schedule_to_close"})
+    "retry_backoff", "schedule_to_close", "shard"})
 
 
 def create(*args: Any, **kwargs: Any) -> Callable[..., Activity]:
@@ -406,7 +416,8 @@ def _factory(client: Any = None, domain: str | None = None, workflow_name: str |
             max_open=_at_least(options, "max_open", None, 1),
             retry_delay=_at_least(options, "retry_delay", 0, 0),
             retry_backoff=_at_least(options, "retry_backoff", 1.0, 1),
-            schedule_to_close=_at_least(options, "schedule_to_close", None, 1))
+            schedule_to_close=_at_least(options, "schedule_to_close", None, 1),
+            shard=_shard(name, options))
         if options.get("external"):
             return ExternalActivity(options.get("timeout"), options.get("heartbeat"), **settings)
         runner = options.get("run") or options.get("tasks")
@@ -433,6 +444,25 @@ def _at_least(options: dict, key: str, default: Any, minimum: float) -> Any:
     if not isinstance(value, (int, float)) or isinstance(value, bool) or value < minimum:
         raise ValueError(f"activity option {key} must be a number >= {minimum}, not {value!r}")
     return value
+
+
+def _shard(name: str, options: dict) -> int | str | None:
+    value = options.get("shard")
+    if value is None:
+        return None
+    if not options.get("generators"):
+        raise ValueError(f"activity {name}: shard= splits the instances of generators, and it "
+                         "has none")
+    return check_shard(value, "activity option shard")
+
+
+def check_shard(value: Any, what: str) -> int | str:
+    """`value` if it is a `shard`: a number of instances (1 or more) or 'auto'."""
+    if value == "auto" or (isinstance(value, int) and not isinstance(value, bool)
+                           and value >= 1):
+        return value
+    raise ValueError(f"{what} is a number of instances per child workflow (1 or more) or "
+                     f"'auto', not {value!r}")
 
 
 def _merged(values: Iterable[Mapping[str, Any]]) -> dict:

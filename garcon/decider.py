@@ -21,7 +21,8 @@ Ready instances are scheduled while the decision has room for them:
 - one RespondDecisionTaskCompleted stays under SWF's 1 MB: what does not fit waits for the next
   decision task, which a 0-second timer asks SWF for at once;
 - the history stays under SWF's 25,000 events: a decision only schedules work whose events,
-  with those of everything already open, still leave room to close the workflow.
+  with those of everything already open, still leave room to close the workflow, even if every
+  close calls for a decision task of its own.
 
 Before any of this, the history budget: when the events used plus the fewest the remaining
 instances need at best (3 per attempt still to run, a decision task per round of scheduling that
@@ -33,6 +34,12 @@ The first fatal instance ends the pass: the decisions found before it are kept a
 FailWorkflowExecution follows, as garcon does. When every instance of every activity has
 completed, CompleteWorkflowExecution. A cancel request cancels the workflow. A custom decider,
 `flow.decider(schedule, context)`, gets the same rules through `schedule()`.
+
+A sharded activity (`shard=`) is run in child executions instead (see `garcon.shards`): the
+parent starts a child per shard while it has room (SWF's 1,000 open children; 3 events each in
+its history), and a child, whose input names its shard, runs only that slice of the activity's
+instances, under the rules above, and completes with their results. A pass that fails or
+cancels the workflow asks its open children to cancel first, and starts none.
 
 Nothing here reads a clock, a random source or the network: the same flow and history give
 the same decisions in the same order (as long as the flow's own generators are deterministic).
@@ -49,7 +56,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from garcon import budget, event
+from garcon import budget, event, shards
 from garcon import decisions as make
 from garcon.activity import (
     ACTIVITY_COMPLETED,
@@ -61,7 +68,7 @@ from garcon.activity import (
     find_workflow_activities,
 )
 from garcon.expansion import Expansion, Expansions
-from garcon.history import HistoryError, HistoryState, InstanceHistory
+from garcon.history import ChildRun, HistoryError, HistoryState, InstanceHistory
 from garcon.limits import SWF_LIMITS, SWFLimits
 from garcon.runner import RunnerMissing
 
@@ -164,16 +171,36 @@ class _Room:
         cap = min(limits.open_activities, flow_max_open or limits.open_activities)
         self._slots = cap - state.open_activities
         self._timer_slots = limits.open_timers - len(state.open_timers)
+        self._child_slots = limits.open_children - state.open_children
         self._state = state
         self._open_by_type: Counter[str] | None = None
         self._added_by_type: Counter[str] = Counter()
-        # Events that may land before the next decision: every open activity's remaining ones
-        # (start and close, or close) and every open timer's firing.
-        pending = state.open_activities + state.open_unstarted + len(state.open_timers)
-        self._events_left = limits.history_events - state.events_used - CLOSING_EVENTS - pending
+        # Events that may land before the workflow can close: every open activity's remaining
+        # ones (start and close, or close), every open timer's firing, every open child's
+        # (start and close, or close). Each of the closes, firings and starts calls for a
+        # decision task, which SWF shares between those that come in while one is pending,
+        # but need not: at worst each has its own (the last one's is among CLOSING_EVENTS).
+        # Kept besides for each open child: the bytes of the decision that asks it to cancel,
+        # should the workflow close early (its event fits in its close's decision task).
+        self._closes = (state.open_activities + len(state.open_timers) + state.open_children
+                        + state.unstarted_children)
+        self._events_left = (limits.history_events - state.events_used - CLOSING_EVENTS
+                             - self._closes - state.open_unstarted)
+        if state.open_children:
+            self._bytes_left -= sum(_cancel_size(child) for child in state.open_child_runs())
+
+    def _fits(self, events: int, closes: int) -> bool:
+        """Whether `events` more, `closes` of them calling for a decision task, still leave
+        room to close the workflow, whatever SWF shares."""
+        tasks = max(self._closes + closes - 1, 0)
+        return self._events_left - events - budget.DECISION_TASK_EVENTS * tasks >= 0
+
+    def _take(self, events: int, closes: int) -> None:
+        self._events_left -= events
+        self._closes += closes
 
     def has_room_for(self, activity: Activity) -> bool:
-        if self._events_left < budget.ATTEMPT_EVENTS:
+        if not self._fits(budget.ATTEMPT_EVENTS, 1):
             self.starved = True
             return False
         if self.overflowed or self._slots <= 0:
@@ -188,17 +215,38 @@ class _Room:
     def schedule(self, decision: dict, activity: Activity, size: int) -> None:
         if self._add(decision, size):
             self._slots -= 1
-            self._events_left -= budget.ATTEMPT_EVENTS
+            self._take(budget.ATTEMPT_EVENTS, 1)
             self._added_by_type[activity.name] += 1
+
+    def has_room_for_child(self) -> bool:
+        if not self._fits(budget.CHILD_EVENTS, 2):  # its start and its close
+            self.starved = True
+            return False
+        return not self.overflowed and self._child_slots > 0
+
+    def start_child(self, decision: dict) -> None:
+        """Add a StartChildWorkflowExecution, keeping room to ask the child to cancel."""
+        attributes = decision["startChildWorkflowExecutionDecisionAttributes"]
+        cancel = make.request_cancel_external(attributes["workflowId"], "x" * SWF_LIMITS.run_id)
+        if self._add(decision, len(json.dumps(decision)) + len(json.dumps(cancel)) + 1):
+            self._child_slots -= 1
+            self._take(budget.CHILD_EVENTS, 2)
 
     def start_timer(self, decision: dict, *, wake_up: bool = False) -> None:
         """Add a timer if it fits; a wake-up timer always does, in the margins kept for it."""
-        if self._timer_slots > 0 and self._events_left >= budget.TIMER_EVENTS and self._add(
+        if self._timer_slots > 0 and self._fits(budget.TIMER_EVENTS, 1) and self._add(
                 decision, len(json.dumps(decision)), force=wake_up):
             self._timer_slots -= 1
-            self._events_left -= budget.TIMER_EVENTS
+            self._take(budget.TIMER_EVENTS, 1)
 
-    def close(self, decision: dict) -> None:
+    def close(self, decision: dict, open_children: Iterable[ChildRun] = ()) -> None:
+        """End the decision with `decision`: children started in this pass are not, and the
+        open ones are asked to cancel (in the room kept for that) unless they were already."""
+        asked = self._state.cancels_requested
+        self.decisions = [kept for kept in self.decisions
+                          if kept["decisionType"] != "StartChildWorkflowExecution"]
+        self.decisions += [shards.cancel_decision(child) for child in open_children
+                           if child.workflow_id not in asked]
         self.decisions.append(decision)
 
     def _add(self, decision: dict, size: int, force: bool = False) -> bool:
@@ -223,13 +271,25 @@ class _Pass:
         self.expansions = expansions
         self.version = version or getattr(flow, "version", "1.0")
         """The activity types' version: the flow's, as garcon's DeciderWorker sends it."""
+        self.execution = execution
+        self.shard: shards.Shard | None = None
+        """The shard this execution runs, when it is a sharded activity's child."""
+        self.shard_error: str | None = None
+        try:
+            self.shard = shards.Shard.of_input(state.input)
+        except shards.ShardError as error:
+            self.shard_error = str(error)
         self.context = context if context is not None else {
             **state.context, **_execution_keys(flow, execution)}
+        if self.shard is not None:
+            self.context.pop(shards.INPUT_KEY, None)
         self.room = _Room(state, limits, getattr(flow, "max_open", None))
         self.report = DecisionReport([])
         self.schedule_context = ScheduleContext()
         self.waiting_on_refusal = False
         self.timeouts: dict[tuple[str, int], dict[str, str]] = {}
+        self.counts: dict[str, int] = {}
+        """The instances of each activity expanded in this pass, by name."""
 
     def run(self) -> DecisionReport:
         state = self.state
@@ -237,21 +297,24 @@ class _Pass:
             return self.report
         try:
             if state.cancel_requested:
-                self.room.close(make.cancel_workflow())
-            elif state.input_error:
-                raise _Fatal(state.input_error)
+                self.room.close(make.cancel_workflow(), state.open_child_runs())
+            elif state.input_error or self.shard_error:
+                raise _Fatal(state.input_error or self.shard_error)
             else:
                 custom = getattr(self.flow, "decider", None)
-                if custom is not None:
+                if self.shard is not None:
+                    self._shard_child(self.shard)
+                elif custom is not None:
                     self._custom(custom)
                 else:
                     self._activities()
                 self._ask_to_wake()
                 if self.room.starved and not self.room.decisions and not (
-                        state.open_activities or state.open_timers):
+                        state.open_activities or state.open_timers or state.open_children):
                     raise self._over_budget(budget.ATTEMPT_EVENTS + CLOSING_EVENTS)
         except _Fatal as fatal:
-            self.room.close(make.fail_workflow(fatal.reason, fatal.details))
+            self.room.close(make.fail_workflow(fatal.reason, fatal.details),
+                            state.open_child_runs())
         self.report.decisions = self.room.decisions
         return self.report
 
@@ -259,13 +322,18 @@ class _Pass:
 
     def _activities(self) -> None:
         activities = find_workflow_activities(self.flow)
-        expanded: dict[str, Expansion | None] = {}
+        try:
+            options = {current.name: budget.shard_option(self.flow, current)
+                       for current in activities}
+        except ValueError as error:
+            raise _Fatal(str(error)) from error
+        expanded: dict[str, Expansion | shards.ShardPlan | None] = {}
 
-        def expansion(current: Activity) -> Expansion | None:
+        def expansion(current: Activity) -> Expansion | shards.ShardPlan | None:
             if current.name not in expanded:
                 expanded[current.name] = None  # requirements that loop back are never met
                 if all(is_complete(required) for required in current.requires):
-                    expanded[current.name] = self._expand(current, self.context)
+                    expanded[current.name] = self._plan(current, options[current.name])
             return expanded[current.name]
 
         def is_complete(current: Activity) -> bool:
@@ -273,36 +341,129 @@ class _Pass:
             return found is not None and found.complete
 
         expansions = [(current, expansion(current)) for current in activities]
+        self.counts = {current.name: found.expansion.count if isinstance(
+            found, shards.ShardPlan) else found.count for current, found in expansions
+            if found is not None}
         if self.state.decisions_completed == 0:
             self._warn_about_budget()
         to_come = {current.name: self._attempts_to_come(current, found)
                    for current, found in expansions}
-        rounds = budget.remaining_rounds(self.flow, activities, to_come, self.limits)
+        rounds = budget.remaining_rounds(
+            self.flow, activities, to_come, self.limits,
+            sharded={current.name for current, found in expansions
+                     if isinstance(found, shards.ShardPlan)})
         self._check_budget(budget.ATTEMPT_EVENTS * sum(to_come.values())
-                           + self.state.open_activities + self.state.open_unstarted, rounds)
+                           + self._events_of_what_is_open(), rounds)
         for current, found in expansions:
-            if found is not None:
+            if isinstance(found, shards.ShardPlan):
+                self._consider_shards(current, found)
+            elif found is not None:
                 self._consider_todo(current, found, self.context)
         if all(found is not None and found.complete for _, found in expansions):
             self.room.close(make.complete_workflow())
 
-    def _attempts_to_come(self, current: Activity, found: Expansion | None) -> int:
+    def _attempts_to_come(self, current: Activity,
+                          found: Expansion | shards.ShardPlan | None) -> int:
         """The fewest attempts an activity still needs: one per instance to do, but for those
-        out of retries (they fail the workflow, with their own reason). One not yet expanded
-        counts one instance, or none if its generators could yield none."""
+        out of retries (they fail the workflow, with their own reason); or the children still
+        to start, when it is sharded. One not yet expanded counts one instance, or none if its
+        generators could yield none."""
         if found is None:
             return 0 if current.generators else 1
+        if isinstance(found, shards.ShardPlan):
+            return found.to_come(self.state)
         history_of = self.state.instances.__getitem__
         return found.fresh_count + sum(
             1 for i in found.tried() if history_of(found.ids[i]).failures <= current.retry)
 
-    def _expand(self, current: Activity, context: dict, suffix: str | None = None) -> Expansion:
+    def _events_of_what_is_open(self) -> int:
+        """The events still to come of the open activities and children, at least."""
+        state = self.state
+        return (state.open_activities + state.open_unstarted + state.open_children
+                + state.unstarted_children)
+
+    def _expand(self, current: Activity, context: dict, suffix: str | None = None,
+                window: tuple[int, int] | None = None, unique: bool = False) -> Expansion:
         try:
-            return self.expansions.expand(current, context, self.state, suffix)
+            return self.expansions.expand(current, context, self.state, suffix, window, unique)
         except Exception as error:
             self.report.error = error
             raise _Fatal(f"a generator of {current.name} raised {describe_error(error)}",
                          traceback.format_exc()) from error
+
+    # Shards: a sharded activity's children, in the parent; a child's slice, in the child.
+
+    def _plan(self, current: Activity, option: int | str | None
+              ) -> Expansion | shards.ShardPlan:
+        """The activity's instances, run here or in shards (`option`: its `shard`)."""
+        found = self._expand(current, self.context)
+        cap = budget.open_cap(self.flow, current, self.limits)
+        size = budget.shard_size(current, option, found.count, cap, self.limits)
+        if size is None:
+            return found
+        child = budget.activity_budget(current, min(size, found.count), cap)
+        if budget.WORKFLOW_EVENTS + child.fewest > self.limits.history_events:
+            raise _Fatal(f"shard={size} on {current.name}: a child of {child.instances:,} "
+                         f"instances needs at least {budget.WORKFLOW_EVENTS + child.fewest:,} "
+                         f"events, over SWF's {self.limits.history_events:,}-event limit: "
+                         "give a smaller shard, or shard='auto'")
+        return shards.ShardPlan(current, found, size, self.state)
+
+    def _consider_shards(self, current: Activity, plan: shards.ShardPlan) -> None:
+        """Start the shards that are to start, in order, while the decision has room."""
+        carried = None
+        short_name = current.name.removeprefix(f"{getattr(self.flow, 'name', '')}_")
+        for shard, (kind, reason, details) in plan.standings(self.state):
+            if kind == shards.FATAL:
+                raise _Fatal(reason or shard.describe(), details)
+            if kind == shards.WAITING:
+                self.waiting_on_refusal = True
+            if kind != shards.READY or not self.room.has_room_for_child():
+                continue
+            if not self.execution:
+                raise _Fatal(f"{current.name} runs in shards, whose child workflow ids follow "
+                             "from the execution's: decide() needs the execution")
+            if carried is None:
+                carried = shards.carried_context(self.context, current, plan.expansion)
+            payload = shards.child_input(carried, shard, self.execution)
+            if len(payload) > self.limits.data:
+                raise _Fatal(f"the input of {shard.describe()}, is {len(payload):,} characters, "
+                             f"over SWF's {self.limits.data:,}: the context it carries (the keys "
+                             "its generators and tasks read) is too large; keep large data "
+                             "out of the context (a reference, such as an S3 key)")
+            workflow_id = shards.child_workflow_id(self.execution["workflowId"], short_name,
+                                                   shard.number, self.limits.identifier)
+            self.room.start_child(shards.start_decision(self.state, self.flow, workflow_id,
+                                                        shard, payload))
+
+    def _shard_child(self, shard: shards.Shard) -> None:
+        """This execution is a shard: run its slice of the activity, then complete with the
+        instances' results."""
+        current = next((found for found in find_workflow_activities(self.flow)
+                        if found.name == shard.activity), None)
+        if current is None:
+            raise _Fatal(f"this execution is {shard.describe()}, an activity the flow does "
+                         "not have")
+        found = self._expand(current, self.context, window=(shard.start, shard.stop),
+                             unique=shard.unique)
+        if found.total != shard.instances or found.unique != shard.unique:
+            raise _Fatal(f"the generators of {current.name} now give {found.total:,} "
+                         f"{'' if found.unique else 'and repeated '}instances, not the "
+                         f"{shard.instances:,} the parent cut into shards: they must give the "
+                         "same instances while a workflow runs")
+        to_come = self._attempts_to_come(current, found)
+        rounds = budget.remaining_rounds(self.flow, [current], {current.name: to_come},
+                                         self.limits)
+        self._check_budget(budget.ATTEMPT_EVENTS * to_come + self._events_of_what_is_open(),
+                           rounds)
+        self._consider_todo(current, found, self.context)
+        if found.complete:
+            result = json.dumps(shards.child_result(found, self.state))
+            if len(result) > self.limits.data:
+                raise _Fatal(f"this shard's results are {len(result):,} characters together, "
+                             f"over SWF's {self.limits.data:,} for a child's result: return "
+                             "less from the tasks (a reference, such as an S3 key)")
+            self.room.close(make.complete_workflow(result))
 
     def _consider_todo(self, current: Activity, found: Expansion, context: dict) -> None:
         """Consider the instances to do, in generator order: those never scheduled while the
@@ -312,8 +473,8 @@ class _Pass:
 
         def consider(i: int) -> None:
             activity_id = found.ids[i]
-            self._consider(current, ActivityInstance(
-                current, found.values[i], context, id=activity_id, pool_size=found.count),
+            self._consider(current, ActivityInstance(  # a shard's: the whole activity's pool
+                current, found.values[i], context, id=activity_id, pool_size=found.total),
                 history_of(activity_id))
 
         tried = found.tried()
@@ -350,6 +511,9 @@ class _Pass:
         instances for `input` over the context, once `requires` (states) have completed;
         their state, and their merged result once they all completed."""
         ensure_requirements(requires)
+        if activity.shard is not None:
+            raise _Fatal(f"{activity.name} has shard=, which the flow's own decider runs; a "
+                         "custom decider schedules its instances in the workflow itself")
         context = {**self.context, **(input or {})}
         found = self._expand(activity, context, str(schedule_id))
         self._consider_todo(activity, found, context)
@@ -436,15 +600,22 @@ class _Pass:
             raise self._over_budget(needed)
 
     def _over_budget(self, needed: int) -> _Fatal:
-        return _Fatal(f"history budget exceeded: {self.state.events_used:,} events used and at "
-                      f"least {needed:,} more needed to finish, over SWF's "
-                      f"{self.limits.history_events:,}-event limit")
+        reason = (f"history budget exceeded: {self.state.events_used:,} events used and at "
+                  f"least {needed:,} more needed to finish, over SWF's "
+                  f"{self.limits.history_events:,}-event limit")
+        advice = None if self.shard is not None else budget.sharding_advice(
+            self.flow, self._input(), limits=self.limits, counts=self.counts)
+        return _Fatal(f"{reason}: {advice}" if advice else reason)
 
     def _warn_about_budget(self) -> None:
-        plan = budget.estimate(self.flow, self.state.input if isinstance(
-            self.state.input, dict) else None, limits=self.limits)
-        if plan.most > self.limits.history_events:
-            self.report.warnings.append(f"history budget: {plan.verdict}")
+        plan = budget.estimate(self.flow, self._input(), limits=self.limits)
+        if max(plan.most, plan.child_most) > self.limits.history_events:
+            advice = budget.sharding_advice(self.flow, self._input(), limits=self.limits)
+            self.report.warnings.append(f"history budget: {plan.verdict}"
+                                        + (f"; {advice}" if advice else ""))
+
+    def _input(self) -> dict | None:
+        return self.state.input if isinstance(self.state.input, dict) else None
 
     def _ask_to_wake(self) -> None:
         """Timers that bring the next decision task when no activity would: at once when
@@ -457,6 +628,11 @@ class _Pass:
                 timer.startswith(BACKOFF_TIMER_PREFIX) for timer in self.state.open_timers):
             self.room.start_timer(make.start_timer(
                 f"{BACKOFF_TIMER_PREFIX}{started}", REFUSAL_BACKOFF_SECONDS), wake_up=True)
+
+
+def _cancel_size(child: ChildRun) -> int:
+    """The bytes of the decision that asks an open child to cancel, and its comma."""
+    return len(json.dumps(shards.cancel_decision(child))) + 1
 
 
 def _pending_refusal(history: InstanceHistory) -> tuple[int, str] | None:

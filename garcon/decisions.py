@@ -35,9 +35,28 @@ def start_timer(timer_id: str, seconds: int, control: str | None = None) -> dict
     return {"decisionType": "StartTimer", "startTimerDecisionAttributes": attributes}
 
 
-def complete_workflow() -> dict:
+def start_child_workflow(workflow_id: str, workflow_type: dict, input: str, control: str,
+                         settings: dict) -> dict:
+    """A StartChildWorkflowExecution; `settings` are its other attributes (task list,
+    timeouts, child policy, tags, priority), as the decision names them."""
+    return {"decisionType": "StartChildWorkflowExecution",
+            "startChildWorkflowExecutionDecisionAttributes": {
+                "workflowId": workflow_id, "workflowType": workflow_type, "input": input,
+                "control": control, **settings}}
+
+
+def request_cancel_external(workflow_id: str, run_id: str | None = None) -> dict:
+    attributes = {"workflowId": workflow_id}
+    if run_id is not None:
+        attributes["runId"] = run_id
+    return {"decisionType": "RequestCancelExternalWorkflowExecution",
+            "requestCancelExternalWorkflowExecutionDecisionAttributes": attributes}
+
+
+def complete_workflow(result: str | None = None) -> dict:
+    attributes = {} if result is None else {"result": result}
     return {"decisionType": "CompleteWorkflowExecution",
-            "completeWorkflowExecutionDecisionAttributes": {}}
+            "completeWorkflowExecutionDecisionAttributes": attributes}
 
 
 def cancel_workflow(details: str | None = None) -> dict:

@@ -13,14 +13,16 @@ instance and a look at each instance's history: thousands of times over a run. S
   the history touched since (`HistoryState.touched`), not by looking at every instance again.
 
 The decider worker keeps one `Expansions` per execution, beside the fold of its history; a
-decision made without one expands every activity afresh, with the same result.
+decision made without one expands every activity afresh, with the same result. A shard's child
+expands its activity whole and keeps a window of it (`window`): the same ids, in the same
+places, as the parent that cut the shards.
 """
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
 
-from garcon.activity import Activity
+from garcon.activity import Activity, instance_ids
 from garcon.history import COMPLETED, HistoryState, InstanceHistory
 
 _MISSING = object()
@@ -33,11 +35,19 @@ class Expansion:
     """An activity's instances for one context, and where each of them stands."""
 
     __slots__ = ("_fresh", "_fresh_order", "_fresh_start", "_index", "_seen", "_status",
-                 "_tried", "done", "ids", "values")
+                 "_tried", "done", "ids", "reads", "total", "unique", "values")
 
-    def __init__(self, values: list[dict], ids: list[str]):
+    def __init__(self, values: list[dict], ids: list[str], reads: dict[str, Any] | None = None,
+                 total: int | None = None, unique: bool = True):
         self.values = values
         self.ids = ids
+        self.reads = reads
+        """The context values the generators read (a missing key maps to a marker), or None
+        when they looked at the whole context (or were not watched)."""
+        self.total = len(ids) if total is None else total
+        """How many instances the activity has: more than `ids` holds in a window of them."""
+        self.unique = unique
+        """Whether the generators gave no instance twice."""
         self.done = 0
         self._status: list[int] = []
         self._tried: set[int] = set()
@@ -203,27 +213,47 @@ class Expansions:
         return sum(remembered.expansion.count for remembered in self._memory.values())
 
     def expand(self, activity: Activity, context: dict, state: HistoryState,
-               suffix: str | None = None) -> Expansion:
-        """The activity's instances, up to date with `state`. Raises whatever the activity's
-        generators raise."""
-        key = (activity.name, suffix)
+               suffix: str | None = None, window: tuple[int, int] | None = None,
+               unique: bool = False) -> Expansion:
+        """The activity's instances (those from `window[0]` to before `window[1]`, if given),
+        up to date with `state`. `unique` says the generators give no instance twice (the
+        parent that cut the window saw so): only the window's ids are then worked out. Raises
+        whatever the activity's generators raise."""
+        key = (activity.name, suffix, window)
         known = self._memory.get(key) if self._remember else None
         if known is not None and known.still_valid(context):
             return known.expansion.refresh(state)
-        if not self._remember:
-            return Expansion(*activity.expand(context, suffix)).refresh(state)
-        reads, (values, ids) = expand_noting_reads(activity, context, suffix)
-        expansion = Expansion(values, ids)
-        self._memory[key] = _Remembered(reads, None if reads is not None else dict(context),
-                                        expansion)
+        if window is not None and unique:
+            expansion = _window(activity, context, suffix, window)
+        else:
+            reads, (values, ids, once) = expand_noting_reads(activity, context, suffix)
+            total = len(ids)
+            if window is not None:
+                values, ids = values[window[0]:window[1]], ids[window[0]:window[1]]
+            expansion = Expansion(values, ids, reads, total, once)
+        if self._remember:
+            reads = expansion.reads
+            self._memory[key] = _Remembered(reads, None if reads is not None else dict(context),
+                                            expansion)
         return expansion.refresh(state)
 
 
 def expand_noting_reads(activity: Activity, context: dict, suffix: str | None = None
-                        ) -> tuple[dict | None, tuple[list[dict], list[str]]]:
-    """The activity's instances (`Activity.expand`), and the context values its generators
-    read: a dict of key to value (a missing key maps to a marker), or None when they looked at
-    the whole context."""
+                        ) -> tuple[dict | None, tuple[list[dict], list[str], bool]]:
+    """The activity's instances (`Activity.expand_counted`), and the context values its
+    generators read: a dict of key to value (a missing key maps to a marker), or None when
+    they looked at the whole context."""
     noting = _ReadNoting(context)
-    expanded = activity.expand(noting, suffix)
+    expanded = activity.expand_counted(noting, suffix)
     return noting.reads, expanded
+
+
+def _window(activity: Activity, context: dict, suffix: str | None,
+            window: tuple[int, int]) -> Expansion:
+    """The instances of a window of generator values that give no instance twice: ids for the
+    window's values only (the SHA-1 of each is most of an expansion's cost)."""
+    noting = _ReadNoting(context)
+    values = activity.instance_values(noting)
+    kept = values[window[0]:window[1]]
+    ids = instance_ids(activity.name, kept, suffix)
+    return Expansion(kept, ids, noting.reads, len(values), len(set(ids)) == len(ids))

@@ -20,9 +20,19 @@ ended: completed, failed, timed out or canceled, and the result; and the schedul
 (ScheduleActivityTaskFailed) with their causes. For the execution it keeps the context (the
 workflow input, then each completed activity's result merged in event order), the open
 activities and timers, and how many events the history already holds.
+
+Child workflow executions are folded too: each one the history initiated (by the id of its
+StartChildWorkflowExecutionInitiated), with its run, how it closed and its result; the open
+ones; and, for the shards of an activity (children whose control names the activity and the
+shard, see `shard_control`), every run of each shard and the refusals to start it. A shard's
+result merges into the context once every shard before it has merged: in shard order, whatever
+order the children complete in. A start, a close or a refusal that names no open child, or a
+close that does not match the child's start, is a HistoryError too.
 """
 from __future__ import annotations
 
+import functools
+import json
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any
@@ -33,6 +43,10 @@ COMPLETED = "completed"
 FAILED = "failed"
 TIMED_OUT = "timed out"
 CANCELED = "canceled"
+TERMINATED = "terminated"
+
+SHARD_CONTROL_KEY = "garcon.shard"
+"""The key of a shard child's control: `{"garcon.shard": [activity type name, shard number]}`."""
 
 NEEDS_START = {"START_TO_CLOSE": True, "HEARTBEAT": True, "SCHEDULE_TO_START": False,
                "SCHEDULE_TO_CLOSE": None}
@@ -115,6 +129,52 @@ class InstanceHistory:
         return f"{attempt.outcome} ({attempt.reason})" if attempt.reason else attempt.outcome
 
 
+class ChildRun:
+    """One child workflow execution the history initiated, from its
+    StartChildWorkflowExecutionInitiated to its close. Its `outcome` (None while open, else
+    COMPLETED, FAILED, TIMED_OUT, CANCELED or TERMINATED), `result`, `reason`, `details` and
+    event ids are an Attempt's, for a child."""
+
+    __slots__ = ("closed_event_id", "details", "initiated_event_id", "outcome", "reason",
+                 "result", "run_id", "shard", "started_event_id", "workflow_id")
+
+    def __init__(self, initiated_event_id: int, workflow_id: str,
+                 shard: tuple[str, int] | None):
+        self.initiated_event_id = initiated_event_id
+        self.workflow_id = workflow_id
+        self.shard = shard
+        """(activity type name, shard number) when garcon started it as a shard."""
+        self.run_id: str | None = None
+        self.started_event_id = self.closed_event_id = 0
+        self.outcome: str | None = None
+        self.result = self.reason = self.details = None
+
+    def __repr__(self) -> str:
+        return (f"ChildRun({self.workflow_id!r}, initiated={self.initiated_event_id}, "
+                f"outcome={self.outcome!r})")
+
+
+class ShardHistory:
+    """Everything the history says about one shard of an activity: the runs of its child
+    workflow (a terminated or timed-out one is started again) and the refusals to start it."""
+
+    __slots__ = ("activity_name", "number", "refusals", "runs")
+
+    def __init__(self, activity_name: str, number: int):
+        self.activity_name = activity_name
+        self.number = number
+        self.runs: list[ChildRun] = []
+        self.refusals: list[tuple[int, str]] = []
+        """(eventId, cause) of each StartChildWorkflowExecutionFailed."""
+
+    def __repr__(self) -> str:
+        return f"ShardHistory({self.activity_name!r}, {self.number}, runs={self.runs!r})"
+
+    @property
+    def last(self) -> ChildRun | None:
+        return self.runs[-1] if self.runs else None
+
+
 class HistoryState:
     """The fold of a workflow history; see the module docstring. Once `apply` or `apply_all`
     raised HistoryError, the state is only good for the bin."""
@@ -133,6 +193,20 @@ class HistoryState:
         """Open activities not yet handed to a worker."""
         self.open_timers: dict[str, int] = {}
         """timerId -> eventId of its TimerStarted, for timers not yet fired or canceled."""
+        self.started: dict = {}
+        """The attributes of WorkflowExecutionStarted: type, task list, timeouts, tags."""
+        self.children: dict[int, ChildRun] = {}
+        """Child executions by the id of their StartChildWorkflowExecutionInitiated."""
+        self.shards: dict[tuple[str, int], ShardHistory] = {}
+        """(activity type name, shard number) -> that shard's runs and refusals."""
+        self.cancels_requested: set[str] = set()
+        """The workflowIds of the executions this one asked to cancel."""
+        self.open_children = 0
+        self.unstarted_children = 0
+        """Open children whose ChildWorkflowExecutionStarted has not come yet."""
+        self._shard_merges: dict[str, tuple[int, dict[int, dict]]] = {}
+        """Per sharded activity: the next shard whose result merges into the context, and the
+        results of later shards that completed before it."""
         self.cancel_requested = False
         self.closed = False
         self.decision_started_event_id = 0
@@ -149,9 +223,11 @@ class HistoryState:
         self._closed_event_id = 0
         self._started_seen = False
         self._handlers = {
-            event_type: (getattr(self, method), f"{event_type[0].lower()}{event_type[1:]}"
-                                                "EventAttributes")
+            event_type: (getattr(self, method), _attributes_key(event_type))
             for event_type, method in _HANDLERS.items()}
+        for event_type, (outcome, why) in _CHILD_CLOSES.items():
+            self._handlers[event_type] = (functools.partial(
+                self._child_closed, outcome=outcome, why=why), _attributes_key(event_type))
 
     @classmethod
     def fold(cls, events: Iterable[dict], *, whole: bool = True) -> HistoryState:
@@ -257,6 +333,7 @@ class HistoryState:
             raise HistoryError(f"event {event_id} starts the workflow again: it started at "
                                "event 1")
         self._started_seen = True
+        self.started = attributes
         raw = attributes.get("input")
         if not raw:
             return
@@ -355,6 +432,108 @@ class HistoryState:
         if instance is not None:
             instance.retry_timer_fired = event_id
 
+    def _child_initiated(self, event_id: int, attributes: dict) -> None:
+        workflow_id = attributes["workflowId"]
+        if type(workflow_id) is not str:
+            raise HistoryError(f"event {event_id} has a workflowId that is not a string")
+        shard = read_shard_control(attributes.get("control"))
+        child = self.children[event_id] = ChildRun(event_id, workflow_id, shard)
+        self.open_children += 1
+        self.unstarted_children += 1
+        if shard is not None:
+            self._shard(shard).runs.append(child)
+
+    def _child_start_failed(self, event_id: int, attributes: dict) -> None:
+        initiated, cause = attributes["initiatedEventId"], attributes["cause"]
+        shard = read_shard_control(attributes.get("control"))
+        if initiated:
+            child = self._open_child(event_id, initiated, "fails to start")
+            if child.started_event_id:
+                raise HistoryError(f"event {event_id} fails to start the child initiated at "
+                                   f"event {initiated}, which started at event "
+                                   f"{child.started_event_id}")
+            del self.children[initiated]
+            self.open_children -= 1
+            self.unstarted_children -= 1
+            shard = child.shard
+            if shard is not None:
+                self.shards[shard].runs.remove(child)
+        if shard is not None:
+            self._shard(shard).refusals.append((event_id, cause))
+
+    def _child_started(self, event_id: int, attributes: dict) -> None:
+        initiated = attributes["initiatedEventId"]
+        child = self._open_child(event_id, initiated, "starts")
+        if child.started_event_id:
+            raise HistoryError(f"events {child.started_event_id} and {event_id} disagree: both "
+                               f"start the child initiated at event {initiated}")
+        child.started_event_id = event_id
+        child.run_id = attributes["workflowExecution"]["runId"]
+        self.unstarted_children -= 1
+
+    def _child_closed(self, event_id: int, attributes: dict, outcome: str,
+                      why: str | None) -> None:
+        initiated = attributes["initiatedEventId"]
+        child = self._open_child(event_id, initiated, f"closes ({outcome})")
+        if not child.started_event_id or attributes["startedEventId"] != child.started_event_id:
+            raise HistoryError(
+                f"event {event_id} closes the child initiated at event {initiated} as started at "
+                f"event {attributes['startedEventId']!r}, but "
+                + (f"event {child.started_event_id} started it" if child.started_event_id
+                   else "it never started"))
+        child.outcome = outcome
+        child.closed_event_id = self.last_wakeup_event_id = event_id
+        child.reason = attributes.get(why) if why else None
+        child.details = attributes.get("details")
+        self.open_children -= 1
+        if outcome is COMPLETED:
+            raw = attributes.get("result")
+            text = _text(raw, event_id, "result") if raw is not None else ""
+            try:
+                child.result = parse(text) if text else {}
+            except ValueError as error:
+                child.outcome = FAILED
+                child.reason = f"its result cannot be read: {error}"
+                return
+            if child.shard is not None:
+                self._merge_shard(child.shard, child.result)
+
+    def _cancel_external(self, event_id: int, attributes: dict) -> None:
+        self.cancels_requested.add(attributes["workflowId"])
+
+    def _open_child(self, event_id: int, initiated: Any, what: str) -> ChildRun:
+        child = self.children.get(initiated) if type(initiated) is int else None
+        if child is None or child.outcome is not None:
+            raise HistoryError(f"event {event_id} {what} the child initiated at event "
+                               f"{initiated!r}, but "
+                               + ("that child closed at event "
+                                  f"{child.closed_event_id}" if child is not None
+                                  else "that event initiates no child"))
+        return child
+
+    def _shard(self, shard: tuple[str, int]) -> ShardHistory:
+        found = self.shards.get(shard)
+        if found is None:
+            found = self.shards[shard] = ShardHistory(*shard)
+        return found
+
+    def _merge_shard(self, shard: tuple[str, int], result: Any) -> None:
+        """Merge a shard's result into the context in shard order: now if every shard before
+        it has merged, else once they have."""
+        name, number = shard
+        following, waiting = self._shard_merges.get(name, (1, {}))
+        if number < following or number in waiting:
+            return  # merged already (a shard started twice completes once for the context)
+        waiting[number] = result if isinstance(result, dict) else {}
+        while following in waiting:
+            self.context.update(waiting.pop(following))
+            following += 1
+        self._shard_merges[name] = (following, waiting)
+
+    def open_child_runs(self) -> list[ChildRun]:
+        """The children not closed yet, in the order they were initiated."""
+        return [child for child in self.children.values() if child.outcome is None]
+
     def _cancel_requested(self, event_id: int, attributes: dict) -> None:
         self.cancel_requested = True
 
@@ -368,6 +547,27 @@ def _text(value: Any, event_id: int, name: str) -> str:
         raise HistoryError(f"event {event_id} has a {name} that is a "
                            f"{type(value).__name__}, not a string")
     return value
+
+
+def shard_control(activity_name: str, number: int) -> str:
+    """The control of a shard's StartChildWorkflowExecution, which the fold reads back."""
+    return json.dumps({SHARD_CONTROL_KEY: [activity_name, number]})
+
+
+def read_shard_control(control: Any) -> tuple[str, int] | None:
+    """(activity type name, shard number) from a `shard_control`; None for any other control
+    (a child that another decider, or a person, started)."""
+    if type(control) is not str or SHARD_CONTROL_KEY not in control:
+        return None
+    try:
+        value = json.loads(control)
+    except ValueError:
+        return None
+    shard = value.get(SHARD_CONTROL_KEY) if isinstance(value, dict) else None
+    if (isinstance(shard, list) and len(shard) == 2 and type(shard[0]) is str
+            and type(shard[1]) is int and shard[1] >= 1):
+        return shard[0], shard[1]
+    return None
 
 
 def _out_of_order(event_id: Any, previous: int) -> HistoryError:
@@ -434,12 +634,31 @@ _HANDLERS = {
     "TimerStarted": "_timer_started",
     "TimerFired": "_timer_fired",
     "TimerCanceled": "_timer_ended",
+    "StartChildWorkflowExecutionInitiated": "_child_initiated",
+    "StartChildWorkflowExecutionFailed": "_child_start_failed",
+    "ChildWorkflowExecutionStarted": "_child_started",
+    "RequestCancelExternalWorkflowExecutionInitiated": "_cancel_external",
     "WorkflowExecutionCancelRequested": "_cancel_requested",
     **{f"WorkflowExecution{close}": "_closed" for close in (
         "Completed", "Failed", "Canceled", "Terminated", "TimedOut", "ContinuedAsNew")},
 }
 """The events a decider needs besides an activity's (which `apply_all` folds), and the method
 of HistoryState that folds each one."""
+
+_CHILD_CLOSES = {
+    "ChildWorkflowExecutionCompleted": (COMPLETED, None),
+    "ChildWorkflowExecutionFailed": (FAILED, "reason"),
+    "ChildWorkflowExecutionTimedOut": (TIMED_OUT, "timeoutType"),
+    "ChildWorkflowExecutionCanceled": (CANCELED, "details"),
+    "ChildWorkflowExecutionTerminated": (TERMINATED, None),
+}
+"""The events that close a child execution: its outcome, and the attribute that says why it
+did not complete."""
+
+
+def _attributes_key(event_type: str) -> str:
+    return f"{event_type[0].lower()}{event_type[1:]}EventAttributes"
+
 
 _CLOSES = {
     "ActivityTaskCompleted": ("activityTaskCompletedEventAttributes", COMPLETED, None, True),

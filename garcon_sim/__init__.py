@@ -6,7 +6,9 @@
     fast = sim.direct_client()  # the same API without serialisation
     sim.clock.advance(seconds=300)  # due timeouts and timers fire on the way
 
-`load_history` / `dump_history` read and write every shape of SWF history; `reenact` drives a
+`load_history` / `dump_history` read and write every shape of SWF history (`load_executions`
+reads a run's and its children's); `replay` / `replay_executions` compare a history's decisions
+(a run's and its children's) with a flow's; `reenact` drives a
 simulator with the calls a history recorded on SWF implies and reports where the simulator
 departs from it. The package knows nothing of garcon beyond its table of SWF quotas
 (`garcon.limits`).
@@ -17,9 +19,16 @@ from garcon.limits import SWF_LIMITS, SWFLimits
 
 from . import faults, fleet
 from .harness import Progress, RunResult, UnknownNameError, run_flow
-from .history_io import HistoryFormatError, dump_history, load_history
+from .history_io import HistoryFormatError, dump_history, load_executions, load_history
 from .reenact import Difference, ReenactResult, reenact
-from .replay import ReplayDifference, ReplayResult, WrongFlowError, replay
+from .replay import (
+    ReplayDifference,
+    ReplayResult,
+    RunReplay,
+    WrongFlowError,
+    replay,
+    replay_executions,
+)
 from .simulator import ActivityTaskView, Simulator
 
 __all__ = [
@@ -31,6 +40,7 @@ __all__ = [
     "ReenactResult",
     "ReplayDifference",
     "ReplayResult",
+    "RunReplay",
     "RunResult",
     "SWFLimits",
     "Simulator",
@@ -39,8 +49,10 @@ __all__ = [
     "dump_history",
     "faults",
     "fleet",
+    "load_executions",
     "load_history",
     "reenact",
     "replay",
+    "replay_executions",
     "run_flow",
 ]

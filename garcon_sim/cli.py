@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from garcon.activity import find_workflow_activities
-from garcon.budget import estimate
+from garcon.budget import estimate, sharding_advice
 from garcon.decisions import counted
 from garcon.history import HistoryError, HistoryState
 from garcon.limits import SWF_LIMITS
@@ -39,9 +39,9 @@ from .fleet import (
     uniform,
 )
 from .harness import Progress, RunResult, run_flow
-from .history_io import HistoryFormatError, load_history
+from .history_io import HistoryFormatError, family, load_executions, load_history
 from .reenact import reenact
-from .replay import WrongFlowError, replay
+from .replay import WrongFlowError, replay_executions
 
 PROG = "garcon-sim"
 
@@ -74,7 +74,8 @@ def _parser() -> argparse.ArgumentParser:
         epilog="FLOW is a module (pkg.flows.country), a file (flows/country.py), or either "
         "with :attribute for a flow object. HISTORY is what `aws swf "
         "get-workflow-execution-history` prints, a list of events, pages of them, the output "
-        "of `garcon-sim run --out`, or a gzip of any; - reads standard input.")
+        "of `garcon-sim run --out` (with a sharded run's children beside it), or a gzip of "
+        "any; - reads standard input.")
     parser.add_argument("--log-level", default="WARNING",
                         choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
@@ -91,8 +92,10 @@ def _parser() -> argparse.ArgumentParser:
                      help="make the activity's attempts fail: every one, or the first TIMES "
                      "of each instance (repeatable)")
     _fleet_options(run)
-    run.add_argument("--out", metavar="HISTORY.json", help="write the history there")
-    run.add_argument("--timeline", metavar="RUN.html", help="draw the run's timeline there")
+    run.add_argument("--out", metavar="HISTORY.json", help="write the history there (and its "
+                     "children's, when it has some)")
+    run.add_argument("--timeline", metavar="RUN.html", help="draw the run's timeline there "
+                     "(and its children's beside it, RUN.child-N.html)")
     run.add_argument("--json", action="store_true",
                      help="print a machine-readable summary instead of the table")
     run.set_defaults(command=_run)
@@ -100,8 +103,11 @@ def _parser() -> argparse.ArgumentParser:
     again = commands.add_parser("replay", help="replay a history against a flow's decider",
                                 description="Run the flow's decider at every decision task "
                                 "of the history and compare its decisions with the recorded "
-                                "ones. Exit 0 when they all match, 1 otherwise.")
-    again.add_argument("history", metavar="HISTORY")
+                                "ones; a run with children (a sharded activity's), each of "
+                                "them too: the children beside the run in its file, or one "
+                                "HISTORY per child after the run's. Exit 0 when they all "
+                                "match, 1 otherwise.")
+    again.add_argument("history", metavar="HISTORY", nargs="+")
     again.add_argument("--flow", required=True, metavar="FLOW")
     again.add_argument("--domain", help="the execution's domain, if the recorded activity "
                        "inputs do not say (garcon writes it there)")
@@ -118,7 +124,9 @@ def _parser() -> argparse.ArgumentParser:
 
     draw = commands.add_parser("timeline", help="draw a history as an HTML timeline",
                                description="Write one self-contained HTML file drawing the "
-                               "history: a row per activity instance, a bar per attempt.")
+                               "history: a row per activity instance, a bar per attempt. A "
+                               "run's children (beside it in the file) are drawn beside it, "
+                               "FILE.child-N.html, each linked from its bar.")
     draw.add_argument("history", metavar="HISTORY")
     draw.add_argument("-o", "--output", required=True, metavar="FILE.html")
     draw.set_defaults(command=_timeline)
@@ -188,10 +196,13 @@ def _run(args: argparse.Namespace) -> int:
         Path(args.out).write_text(result.to_json())
         written.append(f"history written to {args.out}")
     if args.timeline:
-        from .timeline import write_timeline
-        write_timeline(result.events, args.timeline,
-                       title=f"{flow.name} {result.workflow_id} (seed {args.seed})")
-        written.append(f"timeline written to {args.timeline}")
+        from .timeline import write_timelines
+        pages = write_timelines([(run.workflow_id, run.run_id, run.events)
+                                 for run in result.executions()], args.timeline,
+                                title=f"{flow.name} {result.workflow_id} (seed {args.seed})")
+        written.append(f"timeline written to {args.timeline}" + (
+            f", and {counted(len(pages) - 1, 'child page')} beside it"
+            if len(pages) > 1 else ""))
     print(json.dumps(_summary(result), indent=2) if args.json else _table(result))
     for line in written:
         print(line, file=sys.stderr if args.json else sys.stdout)
@@ -207,11 +218,11 @@ def _replay(args: argparse.Namespace) -> int:
         execution = {"domain": args.domain, "workflowId": args.workflow_id,
                      "runId": args.run_id}
     try:
-        result = replay(load_history(args.history), flow, execution=execution)
+        result = replay_executions(*args.history, flow=flow, execution=execution)
     except HistoryError as error:
-        raise UsageError(f"{args.history}: {error}") from error
-    if not result.decision_tasks:
-        raise UsageError(f"{args.history}: no decision task completed in this history, so "
+        raise UsageError(f"{' '.join(args.history)}: {error}") from error
+    if not result.results[0][1].decision_tasks:
+        raise UsageError(f"{args.history[0]}: no decision task completed in this history, so "
                          "there is nothing to replay")
     print(result.report())
     return 0 if result.ok else 1
@@ -229,10 +240,14 @@ def _reenact(args: argparse.Namespace) -> int:
 
 
 def _timeline(args: argparse.Namespace) -> int:
-    from .timeline import write_timeline
-    events = load_history(args.history)
-    path = write_timeline(events, args.output, title=Path(args.history).name)
-    print(f"timeline of {len(events):,} events written to {path}")
+    from .timeline import write_timelines
+    executions = family(load_executions(args.history))
+    ids = [execution.workflow_execution or {} for execution in executions]
+    paths = write_timelines([(own.get("workflowId", ""), own.get("runId", ""), execution.events)
+                             for own, execution in zip(ids, executions, strict=True)],
+                            args.output, title=Path(args.history).name)
+    print(f"timeline of {len(executions[0].events):,} events written to {paths[0]}"
+          + (f", and of its {len(paths) - 1:,} children beside it" if len(paths) > 1 else ""))
     return 0
 
 
@@ -244,21 +259,36 @@ def _budget(args: argparse.Namespace) -> int:
         raise UsageError(str(error)) from error
     workers, durations = _fleet(flow, args)
     seconds = {name: _mean_seconds(value) for name, value in durations.items()}
-    rows = [(row.name, f"{row.instances:,}" + ("" if row.exact else "?"), f"{row.fewest:,}",
+    sharded = [row for row in plan.activities if row.shard]
+    rows = [(row.name, f"{row.instances:,}" + ("" if row.exact else "?"),
+             *([f"{row.shards:,}" if row.shard else "-"] if sharded else []), f"{row.fewest:,}",
              f"{row.most:,}") for row in plan.activities]
+    blank = [""] if sharded else []
     if plan.shared:
-        rows.append(("decision tasks shared side by side", "", f"-{plan.shared:,}", ""))
-    rows.append(("total (with the workflow's own 5)", "", f"{plan.fewest:,}", f"{plan.most:,}"))
-    print(_columns(("activity", "instances", "fewest events", "most events"), rows))
+        rows.append(("decision tasks shared side by side", "", *blank, f"-{plan.shared:,}", ""))
+    rows.append(("total (with the workflow's own 5)", "", *blank, f"{plan.fewest:,}",
+                 f"{plan.most:,}"))
+    print(_columns(("activity", "instances", *(["children"] if sharded else []),
+                    "fewest events", "most events"), rows))
     if any(not row.exact for row in plan.activities):
         print("? counted as one instance: its generators need results of earlier activities")
+    for row in sharded:
+        print(f"{row.name}: {row.shards:,} children of at most {row.shard:,} instances (at most "
+              f"{row.open_children:,} open at once)\n  each child's own history: "
+              f"{row.child_fewest:,} to {row.child_most:,} events; the row above counts the "
+              "parent's (3 a child, and decision tasks)")
     print("fewest: no failure, and closes sharing decision tasks as much as they can\n"
-          "most: every retry used, and a decision task per close")
+          "most: every retry used, and a decision task per close"
+          + ("; every child started again as often as it may be" if sharded else ""))
     steady = not any(isinstance(value, Uniform) and value.low < value.high
                      for value in durations.values())
     print(f"likely: {plan.likely(workers, seconds, args.decision_seconds, steady):,} events "
           f"without failures ({_describe_fleet(flow, workers, durations, args)})")
     print(f"limit {plan.limit:,}, advised {plan.recommended:,}: {plan.verdict}")
+    if max(plan.most, plan.child_most) > plan.limit:
+        advice = sharding_advice(flow, _input(args.input))
+        if advice:
+            print(f"advice: {advice}")
     return 0 if plan.fits else 1
 
 
@@ -392,10 +422,12 @@ def _show_duration(duration: Any) -> str:
 
 
 def _summary(result: RunResult) -> dict[str, Any]:
+    children = result.executions()[1:]
     return {"status": result.status, "reason": result.reason, "events": result.events_used,
             "attempts": {name: row["attempts"] for name, row in result.summary().items()},
             "duration": result.duration.total_seconds(), "workflow_id": result.workflow_id,
-            "run_id": result.run_id, "seed": result.seed}
+            "run_id": result.run_id, "seed": result.seed, "children": len(children),
+            "largest_history": max(run.events_used for run in result.executions())}
 
 
 def _table(result: RunResult) -> str:
@@ -405,6 +437,11 @@ def _table(result: RunResult) -> str:
     head = (f"{result.status}" + (f": {result.reason}" if result.reason else "")
             + f"\n{result.events_used:,} of {SWF_LIMITS.history_events:,} events, "
             f"{result.duration} of virtual time, seed {result.seed}")
+    children = result.executions()[1:]
+    if children:
+        head += (f"\nin {len(children):,} child executions (shards) besides: the largest "
+                 f"history {max(run.events_used for run in children):,} events, "
+                 f"{sum(run.events_used for run in children):,} in all")
     return head + "\n\n" + _columns(("activity", "instances", "attempts", "failures",
                                      "timeouts"), rows)
 

@@ -16,8 +16,9 @@ that hold for every event:
 At most one decision task is started and one scheduled. A scheduled task is handed to pollers
 (queued) only while none is started; completing or timing out the started one releases it.
 Closing a run writes its close event, drops its deadlines, applies its child policy to its open
-children and tells its parent. Activities and timers live in `activities.py`; decisions, which
-drive all of this from a decider's response, live in `decisions.py`.
+children when it was terminated or timed out, and tells its parent. Activities and timers live
+in `activities.py`; decisions, which drive all of this from a decider's response, live in
+`decisions.py`.
 """
 from __future__ import annotations
 
@@ -42,6 +43,9 @@ CHILD_CLOSE_EVENTS = {
 A child that continues as new stays the same child: its parent hears of its last run only."""
 
 _LIMIT_EXEMPT = frozenset(CLOSE_EVENTS) | {"WorkflowExecutionStarted"}
+CHILD_POLICY_CLOSES = frozenset({"WorkflowExecutionTerminated", "WorkflowExecutionTimedOut"})
+"""The closes that apply the run's child policy to its open children (both events carry the
+policy applied)."""
 
 
 def duration_ms(duration: str) -> int | None:
@@ -273,12 +277,12 @@ class Execution:
         self._deadlines.clear()
         if world.open_runs.get((self.domain, self.workflow_id)) is self:
             del world.open_runs[(self.domain, self.workflow_id)]
-        # Only a terminate call may name another policy; a ContinuedAsNew event's childPolicy
-        # is the next run's.
-        policy = (attributes["childPolicy"] if event_type == "WorkflowExecutionTerminated"
-                  else self.child_policy)
-        for child in list(self.children.values()):
-            apply_child_policy(child.run, policy)
+        # [DOC] The child policy applies when a run is terminated or times out; a terminate
+        # call may name another policy than the run's. A run its decider closes (completed,
+        # failed, canceled, continued as new) leaves its children running.
+        if event_type in CHILD_POLICY_CLOSES:
+            for child in list(self.children.values()):
+                apply_child_policy(child.run, attributes["childPolicy"])
         if self.parent is not None and self.close_status in CHILD_CLOSE_EVENTS:
             self._tell_parent(attributes)
 
@@ -299,7 +303,7 @@ class Execution:
 
 
 def apply_child_policy(child: Execution | None, policy: str) -> None:
-    """What happens to an open child when its parent closes [INF: on every close, as asked]."""
+    """What happens to an open child when its parent is terminated or times out."""
     if child is None or not child.open:
         return
     if policy == "TERMINATE":

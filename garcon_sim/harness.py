@@ -37,12 +37,12 @@ from freezegun import freeze_time
 
 from garcon.activity import Activity, find_workflow_activities
 from garcon.decisions import shorten
-from garcon.history import HistoryState
+from garcon.history import HistoryState, InstanceHistory
 from garcon.log import worker_logger
 from garcon.payload import object_or_empty
 from garcon.worker import ActivityExecution, ActivityWorker, DeciderWorker, register_flow
 from garcon.worker.deciding import RunMemory
-from garcon.worker.polling import Backoff, Poller, is_gone, is_transient
+from garcon.worker.polling import Backoff, Poller, error_code, is_gone, is_transient
 
 from .clock import from_millis, to_millis
 from .faults import Crash, Fail, Fault, FaultError, FaultPlan, Throttle, TimeOut, plan
@@ -74,7 +74,9 @@ class UnknownNameError(LookupError):
 @dataclass(repr=False)
 class RunResult:
     """How a simulated run ended, and its history. Its repr is one line (pytest shows it in
-    assertion messages); `events` and `to_json()` have the history."""
+    assertion messages); `events` and `to_json()` have the history. A sharded activity's
+    instances run in child executions (`children`), which `instances`, `attempts`,
+    `outcomes` and `summary` see through."""
 
     status: str
     """SWF's close status (COMPLETED, FAILED, CANCELED, TERMINATED, TIMED_OUT,
@@ -88,6 +90,9 @@ class RunResult:
     activity_types: tuple[str, ...]
     """The type names of the flow's activities, scheduled or not."""
     sim: Simulator
+    children: list[RunResult] = field(default_factory=list)
+    """The child executions it started, in the order they started (a shard started again
+    is a new run), each with its own history and children."""
     _fold: HistoryState = field(init=False)
 
     def __post_init__(self) -> None:
@@ -95,8 +100,10 @@ class RunResult:
 
     def __repr__(self) -> str:
         ending = f": {self.reason}" if self.reason else ""
+        children = (f", {len(self.executions()) - 1:,} child executions" if self.children
+                    else "")
         return (f"<RunResult {self.status} {self.flow_name} {self.workflow_id} seed "
-                f"{self.seed}, {len(self.events):,} events{ending}>")
+                f"{self.seed}, {len(self.events):,} events{children}{ending}>")
 
     @property
     def context(self) -> dict:
@@ -114,10 +121,16 @@ class RunResult:
             return timedelta(0)
         return self.events[-1]["eventTimestamp"] - self.events[0]["eventTimestamp"]
 
+    def executions(self) -> list[RunResult]:
+        """This run, then its children and theirs, depth first, in the order they started."""
+        return [self, *(execution for child in self.children
+                        for execution in child.executions())]
+
     def instances(self, activity: str, match: Mapping[str, Any] | None = None) -> list[str]:
         """The ids of the activity's instances that were scheduled with an input holding
-        `match`, in the order they were first scheduled. An activity the flow does not have,
-        or `match` keys that no input of the activity has, raise UnknownNameError."""
+        `match`, in the order they were first scheduled (in this run, then in its children).
+        An activity the flow does not have, or `match` keys that no input of the activity has,
+        raise UnknownNameError."""
         wrong = unknown_activity(activity, self.flow_name, self.activity_types)
         scheduled = self._scheduled(activity)
         wrong = wrong or unknown_match_keys(match, activity, [p for _, p in scheduled])
@@ -128,72 +141,98 @@ class RunResult:
 
     def _scheduled(self, activity: str | None = None) -> list[tuple[str, dict]]:
         """(activity id, input) of each attempt scheduled, of the activity (any for None), in
-        order. Inputs that are not JSON objects count as empty."""
+        order, in this run then in its children. Inputs that are not JSON objects count as
+        empty."""
         scheduled = []
-        for event in self.events:
-            if event["eventType"] == "ActivityTaskScheduled":
-                attributes = event["activityTaskScheduledEventAttributes"]
-                if activity is None or activity in aliases(attributes["activityType"]["name"],
-                                                           self.flow_name):
-                    scheduled.append((attributes["activityId"],
-                                      object_or_empty(attributes.get("input"))))
+        for execution in self.executions():
+            for event in execution.events:
+                if event["eventType"] == "ActivityTaskScheduled":
+                    attributes = event["activityTaskScheduledEventAttributes"]
+                    if activity is None or activity in aliases(
+                            attributes["activityType"]["name"], self.flow_name):
+                        scheduled.append((attributes["activityId"],
+                                          object_or_empty(attributes.get("input"))))
         return scheduled
 
     def attempts(self, activity: str, match: Mapping[str, Any] | None = None) -> int:
         """How many times the matching instances were scheduled, all together."""
-        return sum(len(self._fold.instances[i].attempts) for i in self.instances(activity, match))
+        return sum(len(history.attempts) for histories in
+                   self._histories(activity, match).values() for history in histories)
 
     def outcomes(self, activity: str, match: Mapping[str, Any] | None = None
                  ) -> dict[str, list[str]]:
         """Per matching instance, how each attempt ended ("completed", "failed", "timed out",
-        "canceled"), or "open"."""
-        return {activity_id: [attempt.outcome or "open"
-                              for attempt in self._fold.instances[activity_id].attempts]
-                for activity_id in self.instances(activity, match)}
+        "canceled"), or "open"; across the runs of its shard when one was started again."""
+        return {activity_id: [attempt.outcome or "open" for history in histories
+                              for attempt in history.attempts]
+                for activity_id, histories in self._histories(activity, match).items()}
+
+    def _histories(self, activity: str, match: Mapping[str, Any] | None
+                   ) -> dict[str, list[InstanceHistory]]:
+        """Per matching instance, what each execution that scheduled it says of it."""
+        found: dict[str, list[InstanceHistory]] = {
+            activity_id: [] for activity_id in self.instances(activity, match)}
+        for execution in self.executions():
+            for activity_id, history in execution._fold.instances.items():
+                if activity_id in found:
+                    found[activity_id].append(history)
+        return found
 
     def to_json(self) -> str:
-        """The history as `aws swf get-workflow-execution-history` prints it."""
-        return dump_history(self.events)
+        """The history as `aws swf get-workflow-execution-history` prints it; with children,
+        theirs too, under "children" (see `garcon_sim.history_io.dump_history`)."""
+        return dump_history(self.events, [(child.workflow_id, child.run_id, child.events)
+                                          for child in self.executions()[1:]])
 
     def summary(self) -> dict[str, dict[str, int]]:
-        """Per activity type: instances, attempts, failures, timeouts, cancellations."""
+        """Per activity type: instances, attempts, failures, timeouts, cancellations, all
+        executions together (an instance counts once, whatever runs its shard took)."""
         rows: dict[str, dict[str, int]] = {}
-        for instance in self._fold.instances.values():
-            row = rows.setdefault(instance.activity_name, dict.fromkeys(
-                ("instances", "attempts", "failures", "timeouts", "canceled"), 0))
-            row["instances"] += 1
-            row["attempts"] += len(instance.attempts)
-            for attempt in instance.attempts:
-                key = {"failed": "failures", "timed out": "timeouts",
-                       "canceled": "canceled"}.get(attempt.outcome or "")
-                if key:
-                    row[key] += 1
+        seen: set[str] = set()
+        for execution in self.executions():
+            for instance in execution._fold.instances.values():
+                row = rows.setdefault(instance.activity_name, dict.fromkeys(
+                    ("instances", "attempts", "failures", "timeouts", "canceled"), 0))
+                if instance.activity_id not in seen:
+                    seen.add(instance.activity_id)
+                    row["instances"] += 1
+                row["attempts"] += len(instance.attempts)
+                for attempt in instance.attempts:
+                    key = {"failed": "failures", "timed out": "timeouts",
+                           "canceled": "canceled"}.get(attempt.outcome or "")
+                    if key:
+                        row[key] += 1
         return rows
 
 
 class Progress:
-    """A look at a run under way, for a progress display: read when wanted, it counts then."""
+    """A look at a run under way, for a progress display: read when wanted, it counts then.
+    `memories` are what the decider keeps of the run and of its children (their folds)."""
 
-    def __init__(self, memory: RunMemory):
+    def __init__(self, memory: RunMemory, children: Iterable[RunMemory] = ()):
         self._memory = memory
+        self._all = [memory, *children]
 
     @property
     def events(self) -> int:
+        """Events in the run's own history."""
         return self._memory.state.events_used
 
     @property
     def instances_done(self) -> int:
-        return sum(1 for i in self._memory.state.instances.values() if i.completed)
+        return sum(1 for memory in self._all for i in memory.state.instances.values()
+                   if i.completed)
 
     @property
     def instances_known(self) -> int:
         """The instances of the activities expanded so far (later ones are not known yet)."""
         return max(self._memory.expansions.known_instances(),
-                   len(self._memory.state.instances))
+                   sum(len(memory.state.instances) for memory in self._all))
 
     @property
     def attempts(self) -> int:
-        return sum(len(i.attempts) for i in self._memory.state.instances.values())
+        return sum(len(i.attempts) for memory in self._all
+                   for i in memory.state.instances.values())
 
 
 def run_flow(flow: Any, *, input: dict | None = None, seed: int = 0,
@@ -297,7 +336,8 @@ class _Run:
         self.logger = worker_logger()
         self.run_id = ""
         self.misuse: Exception | None = None
-        """A fault that cannot happen as asked, or a duration that cannot be worked out: it
+        """A fault that cannot happen as asked, a duration that cannot be worked out, or
+        decisions SWF refuses as invalid (they would be made again at every decision task): it
         ends the run (a worker would survive it)."""
         self.decider = DeciderWorker(flow, register=False, client=self.swf, limits=sim.limits,
                                      logger=self.logger, sleep=self._sleep, rng=self.backoff_rng)
@@ -312,6 +352,8 @@ class _Run:
                                logger=self.logger, on_exception=self.decider.on_exception,
                                actor=self.decider, backoff=Backoff(rng=self.backoff_rng))
         self.decider_idle = True
+        self.started_children = False
+        """Whether the decider started a child execution (a shard)."""
         self.decision: tuple[dict, int] | None = None
         """The decision task in hand and the instant the decider took it."""
         self.pools = [self._pool(activity) for activity in self.worker.activities]
@@ -347,11 +389,13 @@ class _Run:
             input=json.dumps(self.input if self.input is not None else {}))["runId"]
 
     def _drive(self) -> str | None:
-        """Run until the execution closes (None) or nothing can happen (why it is stuck):
-        nothing due but the execution's own timeout, with nothing open to wait for."""
+        """Run until the execution and its children close (None) or nothing can happen (why
+        it is stuck): nothing due but the executions' own timeouts, with nothing open in them
+        to wait for."""
         while True:
             self._dispatch()
-            if not self.sim.is_open(self.flow.domain, self.workflow_id, self.run_id):
+            if not self.sim.is_open(self.flow.domain, self.workflow_id, self.run_id) and not (
+                    self._open_children()):
                 return None
             due = self._next_due()
             if due is None:
@@ -362,10 +406,30 @@ class _Run:
         own = [due for due in (self.agenda.next_due(), self.beats.next_due()) if due is not None]
         deadline = self.sim.next_deadline()
         if deadline is not None:
-            if not own and not any(self._describe()["openCounts"].values()):
+            if not own and not self._anything_open():
                 return None
             own.append(to_millis(deadline))
         return min(own, default=None)
+
+    def _anything_open(self) -> bool:
+        """Whether the execution or one of its open children has an activity, a timer or a
+        decision task open (a child alone is nothing to wait for: its own work is)."""
+        executions = [(self.workflow_id, self.run_id), *self._open_children()]
+        return any(count for workflow_id, run_id in executions
+                   for key, count in self._describe(workflow_id, run_id)["openCounts"].items()
+                   if key != "openChildWorkflowExecutions")
+
+    def _open_children(self) -> list[tuple[str, str]]:
+        """The children (and theirs) still open, as (workflowId, runId)."""
+        if not self.started_children:
+            return []
+        return [child for child in self._children_of(self.workflow_id, self.run_id)
+                if self.sim.is_open(self.flow.domain, *child)]
+
+    def _children_of(self, workflow_id: str, run_id: str) -> list[tuple[str, str]]:
+        """The executions an execution started as children, and theirs, depth first."""
+        return [found for child in _started(self._events(workflow_id, run_id))
+                for found in (child, *self._children_of(*child))]
 
     def _run_until(self, target: int) -> None:
         """Move the clock to `target`, doing on the way, each at its instant, what falls due:
@@ -435,9 +499,18 @@ class _Run:
         """Poll for a decision task and keep it `decision_seconds`; or answer the one kept."""
         if self.decision is not None:
             (task, _), self.decision = self.decision, None
+            try:
+                decisions = self.decider.answer(task).decisions
+            except Exception as error:
+                if error_code(error) == "ValidationException":
+                    self.misuse = error
+                raise
             lists = {decision["scheduleActivityTaskDecisionAttributes"]["taskList"]["name"]
-                     for decision in self.decider.answer(task).decisions
+                     for decision in decisions
                      if decision["decisionType"] == "ScheduleActivityTask"}
+            self.started_children = self.started_children or any(
+                decision["decisionType"] == "StartChildWorkflowExecution"
+                for decision in decisions)
             for pool in self.pools:
                 pool.may_have_tasks = pool.may_have_tasks or pool.activity.task_list in lists
             self._report_progress()
@@ -464,9 +537,12 @@ class _Run:
         self.decider_idle = True
 
     def _report_progress(self) -> None:
+        if self.progress is None:
+            return
         memory = self.decider.memory(self.run_id)
-        if self.progress is not None and memory is not None:
-            self.progress(Progress(memory))
+        if memory is not None:
+            self.progress(Progress(memory, (kept for kept in self.decider.memories()
+                                            if kept is not memory)))
 
     # The activity workers.
 
@@ -561,10 +637,10 @@ class _Run:
 
     # What the run comes to.
 
-    def _describe(self) -> dict:
+    def _describe(self, workflow_id: str | None = None, run_id: str | None = None) -> dict:
         return self.swf.describe_workflow_execution(
-            domain=self.flow.domain,
-            execution={"workflowId": self.workflow_id, "runId": self.run_id})
+            domain=self.flow.domain, execution={"workflowId": workflow_id or self.workflow_id,
+                                                "runId": run_id or self.run_id})
 
     def _what_is_open(self, counts: dict[str, int]) -> str:
         state = HistoryState.fold(self._events())
@@ -576,26 +652,32 @@ class _Run:
                  f"{counts['openDecisionTasks']} decision task(s)"]
         return "nothing can run and nothing is due: " + ", ".join(parts)
 
-    def _events(self) -> list[dict]:
+    def _events(self, workflow_id: str | None = None, run_id: str | None = None) -> list[dict]:
         events: list[dict] = []
         token = None
         while True:
             page = self.swf.get_workflow_execution_history(
                 domain=self.flow.domain,
-                execution={"workflowId": self.workflow_id, "runId": self.run_id},
+                execution={"workflowId": workflow_id or self.workflow_id,
+                           "runId": run_id or self.run_id},
                 **({"nextPageToken": token} if token else {}))
             events.extend(page["events"])
             token = page.get("nextPageToken")
             if not token:
                 return events
 
-    def _result(self, stuck: str | None) -> RunResult:
-        events = self._events()
-        info = self._describe()["executionInfo"]
+    def _result(self, stuck: str | None, workflow_id: str | None = None,
+                run_id: str | None = None) -> RunResult:
+        """How the execution (or one of its children) ended, with its children's results."""
+        workflow_id, run_id = workflow_id or self.workflow_id, run_id or self.run_id
+        events = self._events(workflow_id, run_id)
+        info = self._describe(workflow_id, run_id)["executionInfo"]
         status = "STUCK" if stuck else info.get("closeStatus", "STUCK")
+        children = [self._result(None, *child) for child in _started(events)]
         return RunResult(status, stuck or _close_reason(events[-1]), events, self.flow.name,
-                         self.workflow_id, self.run_id, self.seed,
-                         tuple(a.name for a in find_workflow_activities(self.flow)), self.sim)
+                         workflow_id, run_id, self.seed,
+                         tuple(a.name for a in find_workflow_activities(self.flow)), self.sim,
+                         children)
 
 
 class _AttemptFaults:
@@ -606,8 +688,10 @@ class _AttemptFaults:
         self.run = run
         self.needed = any(not isinstance(fault, Throttle) for fault in run.faults)
         self._attempts: dict[str, int] = {}
-        self._latest: dict[str, int] = {}
-        self._faults: dict[int, Fail | TimeOut | Crash | None] = {}
+        """Per activity id, its attempts so far (in every execution: a shard's runs)."""
+        self._latest: dict[str, tuple[str, str, int]] = {}
+        """Per activity id, its latest attempt: (workflowId, runId, scheduledEventId)."""
+        self._faults: dict[tuple[str, str, int], Fail | TimeOut | Crash | None] = {}
 
     def held(self, view: ActivityTaskView) -> bool:
         fault = self._decide(view)
@@ -622,12 +706,14 @@ class _AttemptFaults:
     def fault_of(self, activity_id: str) -> Fail | TimeOut | Crash | None:
         if not self.needed:
             return None
-        return self._faults.get(self._latest.get(activity_id, 0))
+        latest = self._latest.get(activity_id)
+        return None if latest is None else self._faults.get(latest)
 
     def timeouts_of(self, activity_id: str) -> dict[str, float | None]:
         """The timeouts and the schedule time of the activity's latest attempt."""
-        scheduled = self._latest[activity_id]
-        event = next(e for e in self.run._events() if e["eventId"] == scheduled)
+        workflow_id, run_id, scheduled = self._latest[activity_id]
+        event = next(e for e in self.run._events(workflow_id, run_id)
+                     if e["eventId"] == scheduled)
         attributes = event["activityTaskScheduledEventAttributes"]
         timeouts: dict[str, Any] = {key: _seconds(attributes.get(key)) for key in (
             "scheduleToStartTimeout", "scheduleToCloseTimeout", "startToCloseTimeout",
@@ -637,7 +723,7 @@ class _AttemptFaults:
         return timeouts
 
     def _decide(self, view: ActivityTaskView) -> Fail | TimeOut | Crash | None:
-        scheduled = view.scheduledEventId
+        scheduled = (view.workflowId, view.runId, view.scheduledEventId)
         if scheduled not in self._faults:
             attempt = self._attempts.get(view.activityId, 0) + 1
             self._attempts[view.activityId] = attempt
@@ -678,6 +764,13 @@ def _millis(seconds: float) -> int:
 
 def _seconds(value: str | None) -> float | None:
     return None if value in (None, "NONE") else float(value)
+
+
+def _started(events: list[dict]) -> list[tuple[str, str]]:
+    """The children a history started, as (workflowId, runId), in the order they started."""
+    return [(child["workflowId"], child["runId"]) for child in (
+        event["childWorkflowExecutionStartedEventAttributes"]["workflowExecution"]
+        for event in events if event["eventType"] == "ChildWorkflowExecutionStarted")]
 
 
 def _close_reason(event: dict) -> str | None:

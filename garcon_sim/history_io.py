@@ -11,6 +11,13 @@ a member of the wrong shape for SWF's model (`event_shapes`). The tools may then
 they read. Work is bounded: at most `MAX_BYTES` of JSON are read (a gzip is decompressed no
 further) and at most `MAX_EVENTS` events kept. `dump_history` writes the aws-cli shape with
 sorted keys and epoch-seconds timestamps, so equal histories give identical text.
+
+A run with child executions (a sharded activity's) is written as its own history with its
+children's beside it, under "children": `{"events": [...], "children": [{"workflowExecution":
+{"workflowId", "runId"}, "events": [...]}, ...]}`. `load_history` reads the parent's events from
+that, as from any history; `load_executions` reads every execution of one or more sources (a
+file `garcon-sim run --out` wrote, or one `aws swf get-workflow-execution-history` output per
+execution), parent first.
 """
 from __future__ import annotations
 
@@ -22,6 +29,7 @@ import re
 import sys
 import zlib
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -30,7 +38,7 @@ from garcon.limits import SWF_LIMITS
 
 from .clock import from_millis, to_millis
 from .event_shapes import shape_problem
-from .events import Event
+from .events import Event, attributes
 
 MAX_BYTES = 128 * 2**20
 """The most JSON read from one source, decompressed: ten times a full 25,000-event history of
@@ -48,19 +56,108 @@ class HistoryFormatError(ValueError):
     """The input is not a history this loader understands; the message says why, in one line."""
 
 
+@dataclass(frozen=True)
+class RecordedExecution:
+    """One execution's history, as a source holds it."""
+
+    events: list[Event]
+    workflow_execution: dict[str, str] | None
+    """`{"workflowId", "runId"}` when the source says (a child written by `dump_history`)."""
+    label: str
+    """Where it comes from, for messages: the file, and the child's ids."""
+
+
 def load_history(source: Any) -> list[Event]:
     """The events of a history, in eventId order, with aware UTC datetime timestamps."""
     label, documents = _documents(source)
+    return _history_of(documents, label)
+
+
+def load_executions(*sources: Any) -> list[RecordedExecution]:
+    """Every execution the sources hold: each source's history, then the children written
+    beside it (`dump_history`), in order."""
+    found = []
+    for source in sources:
+        label, documents = _documents(source)
+        found.append(RecordedExecution(_history_of(documents, label), None, label))
+        for document in documents:
+            children = document.get("children", []) if isinstance(document, dict) else []
+            if not isinstance(children, list):
+                raise HistoryFormatError(f"{label}: 'children' is a "
+                                         f"{type(children).__name__}, not a list")
+            for index, child in enumerate(children, start=1):
+                found.append(_child_of(child, index, label))
+    return found
+
+
+def family(executions: list[RecordedExecution]) -> list[RecordedExecution]:
+    """The executions of a run and its children, in order, each with its workflowExecution:
+    the source's, else the one its parent's ChildWorkflowExecutionStarted gives (at the event
+    the child's WorkflowExecutionStarted names as parentInitiatedEventId). The first is the run
+    (its own from a child's parentWorkflowExecution, if no source says); HistoryFormatError for
+    any other that none of them started."""
+    started = [{attributes(event)["initiatedEventId"]: attributes(event)["workflowExecution"]
+                for event in execution.events
+                if event["eventType"] == "ChildWorkflowExecutionStarted"}
+               for execution in executions]
+    known = [execution.workflow_execution for execution in executions]
+    for index, execution in enumerate(executions[1:], 1):
+        start = attributes(execution.events[0]) if execution.events[0][
+            "eventType"] == "WorkflowExecutionStarted" else {}
+        parent, initiated = start.get("parentWorkflowExecution"), start.get(
+            "parentInitiatedEventId")
+        if not isinstance(parent, dict):
+            raise HistoryFormatError(f"{execution.label}: not a child of {executions[0].label} "
+                                     "(its WorkflowExecutionStarted names no parent)")
+        for candidate, children in enumerate(started):
+            own = children.get(initiated) if candidate != index else None
+            if own is not None and known[candidate] in (None, parent) and known[index] in (
+                    None, own):
+                known[index] = own
+                if known[candidate] is None:
+                    known[candidate] = dict(parent)
+                break
+        else:
+            raise HistoryFormatError(
+                f"{execution.label}: its parent ({parent.get('workflowId')} "
+                f"{parent.get('runId')}) started it at event {initiated}, but none of the "
+                "histories given started a child there")
+    return [RecordedExecution(execution.events, execution_ids, execution.label)
+            for execution, execution_ids in zip(executions, known, strict=True)]
+
+
+def _child_of(child: Any, index: int, label: str) -> RecordedExecution:
+    execution = child.get("workflowExecution") if isinstance(child, dict) else None
+    if not (isinstance(execution, dict)
+            and all(type(execution.get(key)) is str for key in ("workflowId", "runId"))):
+        raise HistoryFormatError(f"{label}: child #{index} has no workflowExecution with a "
+                                 "workflowId and a runId")
+    where = f"{label} (child {execution['workflowId']} {execution['runId']})"
+    return RecordedExecution(_history_of([child], where), {
+        "workflowId": execution["workflowId"], "runId": execution["runId"]}, where)
+
+
+def _history_of(documents: list[Any], label: str) -> list[Event]:
     events: list[Any] = []
     for document in documents:
         events.extend(_events_of(document, label))
     return _checked(events, label)
 
 
-def dump_history(events: Iterable[Event]) -> str:
-    """The aws-cli shape, `{"events": [...]}`, with epoch-seconds timestamps and sorted keys."""
-    rows = [{**event, "eventTimestamp": _epoch(event["eventTimestamp"])} for event in events]
-    return json.dumps({"events": rows}, indent=4, sort_keys=True, ensure_ascii=False) + "\n"
+def dump_history(events: Iterable[Event],
+                 children: Iterable[tuple[str, str, Iterable[Event]]] = ()) -> str:
+    """The aws-cli shape, `{"events": [...]}`, with epoch-seconds timestamps and sorted keys;
+    `children` ((workflowId, runId, events) of each) go beside it, under "children"."""
+    document: dict[str, Any] = {"events": _rows(events)}
+    beside = [{"workflowExecution": {"workflowId": workflow_id, "runId": run_id},
+               "events": _rows(child_events)} for workflow_id, run_id, child_events in children]
+    if beside:
+        document["children"] = beside
+    return json.dumps(document, indent=4, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def _rows(events: Iterable[Event]) -> list[dict]:
+    return [{**event, "eventTimestamp": _epoch(event["eventTimestamp"])} for event in events]
 
 
 def _epoch(value: Any) -> float:

@@ -12,6 +12,10 @@ details of a FailWorkflowExecution are explanations, not behaviour: when they di
 the instance, its attempts and its last outcome, garcon's did not), it is a note, not a
 difference.
 
+A run with children (a sharded activity's) replays as a whole (`replay_executions`): the parent
+and each child, each against the same flow, each with its own execution (a child's from its
+parent's ChildWorkflowExecutionStarted).
+
 Replay also watches the flow's generators. The first time one can run, it runs twice on the
 same context: different instances mean randomness or an unordered source (a set). Then, at up to
 `CHECKPOINTS` decision tasks spread over the history, it compares what each generator read from
@@ -39,11 +43,12 @@ from garcon.history import HistoryState
 from garcon.limits import SWF_LIMITS, SWFLimits
 from garcon.payload import object_or_empty
 from garcon.payload import parse as parse_payload
+from garcon.shards import INPUT_KEY
 
 from .decisions import decision_attributes_key
 from .events import Event, attributes
 from .harness import UNFROZEN
-from .history_io import load_history
+from .history_io import RecordedExecution, family, load_executions, load_history
 from .recorded import decision_events, recorded_decision, refused
 
 CHECKPOINTS = 64
@@ -109,14 +114,18 @@ def replay(history: Any, flow: Any, *, execution: dict | None = None,
     raises `garcon.history.HistoryError`; one with no decision task gives a result that is not
     `ok`, having compared nothing."""
     events = load_history(history)
+    return _replay(events, flow, execution or recorded_execution(events), limits)
+
+
+def _replay(events: list[Event], flow: Any, execution: dict | None, limits: SWFLimits,
+            watch: bool = True) -> ReplayResult:
     recorded_type = _workflow_type(events)
     if recorded_type is not None and recorded_type.get("name") != flow.name:
         raise WrongFlowError(
             f"the history is of workflow type {_type_text(recorded_type)}, not the flow's "
             f"{_type_text({'name': flow.name, 'version': _version(flow)})}: replay it "
             "against the flow that made it")
-    execution = execution or recorded_execution(events)
-    result = _Replay(flow, events, execution, limits).run()
+    result = _Replay(flow, events, execution, limits, watch).run()
     if recorded_type is not None and recorded_type.get("version") != _version(flow):
         result.notes.append(f"the history is of version {recorded_type.get('version')} of "
                             f"{flow.name}, the flow is version {_version(flow)}")
@@ -137,12 +146,63 @@ def _type_text(workflow_type: dict) -> str:
     return f"{workflow_type.get('name')!r} (version {workflow_type.get('version')})"
 
 
+@dataclass
+class RunReplay:
+    """The replay of a run and of its children: one ReplayResult per execution."""
+
+    results: list[tuple[RecordedExecution, ReplayResult]]
+
+    @property
+    def ok(self) -> bool:
+        """The run's decisions compared and matching, and every child's that had any."""
+        run = self.results[0][1]
+        return run.ok and all(result.ok for _, result in self.results[1:]
+                              if result.decision_tasks or result.unstable)
+
+    def report(self) -> str:
+        if len(self.results) == 1:
+            return self.results[0][1].report()
+        lines = []
+        for index, (execution, result) in enumerate(self.results):
+            ids = execution.workflow_execution or {}
+            what = "run" if index == 0 else f"child {ids.get('workflowId')}"
+            lines.append(f"{what} (run {ids.get('runId', '?')}): {result.report()}")
+        return "\n".join(lines)
+
+    __str__ = report
+
+
+def replay_executions(*sources: Any, flow: Any, execution: dict | None = None,
+                      limits: SWFLimits = SWF_LIMITS) -> RunReplay:
+    """`replay` a run and its children: the histories in `sources` (files `garcon-sim run
+    --out` wrote, with the children beside the run, or one history per execution, the run's
+    first; see `history_io.load_executions`). `execution` is the run's, by default read from
+    the histories."""
+    executions = family(load_executions(*sources))
+    run = executions[0]
+    run_execution = execution or recorded_execution(run.events) or (
+        run.workflow_execution and {"domain": getattr(flow, "domain", None),
+                                    **run.workflow_execution})
+    domain = (run_execution or {}).get("domain") or getattr(flow, "domain", None)
+    results = [(run, _replay(run.events, flow, run_execution, limits))]
+    for child in executions[1:]:  # the run's replay watched the generators; a child checks
+        ids = {"domain": domain, **child.workflow_execution}  # its slice against its input
+        results.append((child, _replay(child.events, flow, ids, limits, watch=False)))
+    return RunReplay(results)
+
+
 def recorded_execution(events: list[Event]) -> dict | None:
-    """The execution named in the recorded activity inputs (garcon writes it there), if any."""
+    """The execution named in the recorded activity inputs (garcon writes it there), or in the
+    inputs of the shards it started, if any."""
     for event in events:
-        if event["eventType"] != "ActivityTaskScheduled":
+        if event["eventType"] not in ("ActivityTaskScheduled",
+                                      "StartChildWorkflowExecutionInitiated"):
             continue
         payload = object_or_empty(attributes(event).get("input"))
+        marker = payload.get(INPUT_KEY)
+        parent = marker.get("parent") if isinstance(marker, dict) else None
+        if isinstance(parent, dict) and {"domain", "workflowId", "runId"} <= parent.keys():
+            return {key: parent[key] for key in ("domain", "workflowId", "runId")}
         if all(
                 f"execution.{key}" in payload for key in ("domain", "workflow_id", "run_id")):
             return {"domain": payload["execution.domain"],
@@ -153,13 +213,13 @@ def recorded_execution(events: list[Event]) -> dict | None:
 
 class _Replay:
     def __init__(self, flow: Any, events: list[Event], execution: dict | None,
-                 limits: SWFLimits):
+                 limits: SWFLimits, watch: bool = True):
         self.flow = flow
         self.events = events
         self.execution = execution
         self.limits = limits
         self.result = ReplayResult(0)
-        self.generators = _GeneratorWatch(flow, execution)
+        self.generators = _GeneratorWatch(flow if watch else None, execution)
 
     def run(self) -> ReplayResult:
         recorded = decision_events(self.events)
@@ -238,7 +298,7 @@ class _GeneratorWatch:
     """Notes generators whose instances change while what they read stays the same."""
 
     def __init__(self, flow: Any, execution: dict | None):
-        self.activities = ([] if getattr(flow, "decider", None) is not None
+        self.activities = ([] if flow is None or getattr(flow, "decider", None) is not None
                            else [a for a in find_workflow_activities(flow) if a.generators])
         keys = ({} if execution is None else {
             "execution.domain": execution.get("domain"),
@@ -255,7 +315,7 @@ class _GeneratorWatch:
                 continue
             earlier = self.previous.get(activity.name)
             try:
-                reads, (values, _) = expand_noting_reads(activity, context)
+                reads, (values, _, _) = expand_noting_reads(activity, context)
                 again = values if earlier else expand_noting_reads(activity, context)[1][0]
             except Exception:
                 continue  # not expandable yet: it reads results still to come

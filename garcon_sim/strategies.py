@@ -116,6 +116,8 @@ class ActivitySpec:
     retry: int = 0
     generators: tuple[GeneratorSpec, ...] = ()
     max_open: int | None = None
+    shard: int | str | None = None
+    """Instances per child workflow execution (or 'auto'), for an activity with generators."""
 
     def instance_values(self) -> list[dict[str, Any]]:
         """The generator values of each instance, worked out from the spec alone: one merged
@@ -169,7 +171,7 @@ def build_flow(*activities: ActivitySpec, max_open: int | None = None, domain: s
         made[spec.name] = create(
             name=spec.name, requires=[made[required] for required in spec.requires],
             retry=spec.retry, generators=list(spec.generators), max_open=spec.max_open,
-            run=runner.Sync(_task(spec.name, keys)))
+            shard=spec.shard, run=runner.Sync(_task(spec.name, keys)))
     return GeneratedFlow(domain=domain, name=name, max_open=max_open, specs=activities,
                          **made)
 

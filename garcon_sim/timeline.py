@@ -21,6 +21,8 @@ What the page shows
   type, queued and running times, timestamps, the worker's identity and the event ids. Rows
   can be filtered by id, label or type, or to those where something did not complete; groups
   fold; the time axis zooms and pans (wheel with Ctrl or Shift, drag, buttons, keys).
+- A child workflow's bar links to the child's own page when one was written beside this one
+  (`write_timelines`, for a run and its children: a sharded activity's); clicking it opens it.
 
 How it is built
 ---------------
@@ -129,6 +131,8 @@ class Span:
     """Failure details, heartbeat details of a timeout, or the result."""
     worker: str = ""
     """The identity that started it (activity worker or decider)."""
+    link: str = ""
+    """A child's: the file name of its own timeline page, beside this one."""
 
     @property
     def queued(self) -> int | None:
@@ -202,10 +206,11 @@ class Timeline:
     groups: list[Group]
 
 
-def build_timeline(events: Sequence[Event]) -> Timeline:
+def build_timeline(events: Sequence[Event], links: Mapping[str, str] | None = None
+                   ) -> Timeline:
     """The rows, bars and marks of a history (events in eventId order, as `load_history`
-    returns them)."""
-    builder = _Builder(_millis(events[0]["eventTimestamp"]) if events else 0)
+    returns them); `links` maps child runIds to the file names of their own pages."""
+    builder = _Builder(_millis(events[0]["eventTimestamp"]) if events else 0, links or {})
     for event in events:
         builder.add(event)
     builder.label_instances()
@@ -285,8 +290,9 @@ class _Builder:
     An event that points at nothing this history opened (a truncated history), or that none of
     these knows, becomes a mark on the run's lane: nothing is dropped."""
 
-    def __init__(self, origin: int):
+    def __init__(self, origin: int, links: Mapping[str, str]):
         self.origin = self.last = origin
+        self.links = links
         self.workflow_name = self.workflow_version = ""
         self.status = "OPEN"
         self.run = Span(0)
@@ -339,6 +345,7 @@ class _Builder:
         run_id = details.get("workflowExecution", {}).get("runId")
         if run_id:
             span.note = f"run {run_id}"
+            span.link = self.links.get(run_id, "")
         return True
 
     def _close(self, event: Event, at: int, details: dict[str, Any]) -> bool:
@@ -452,9 +459,10 @@ class _Builder:
 
 # -- the page ------------------------------------------------------------------------------------
 
-def render_timeline(events: Sequence[Event], *, title: str | None = None) -> str:
+def render_timeline(events: Sequence[Event], *, title: str | None = None,
+                    links: Mapping[str, str] | None = None) -> str:
     """One self-contained HTML page drawing the history (see the module docstring)."""
-    timeline = build_timeline(events)
+    timeline = build_timeline(events, links)
     title = title or f"{timeline.workflow_name or 'SWF'} timeline"
     template = files("garcon_sim").joinpath("templates/timeline.html").read_text("utf-8")
     values = {"TITLE": _html_text(title), "DATA": _json_for_script(_encode(timeline, title))}
@@ -462,11 +470,27 @@ def render_timeline(events: Sequence[Event], *, title: str | None = None) -> str
 
 
 def write_timeline(events: Sequence[Event], path: str | Path, *,
-                   title: str | None = None) -> Path:
+                   title: str | None = None, links: Mapping[str, str] | None = None) -> Path:
     """Write `render_timeline(events)` to `path` (UTF-8); returns the path."""
     path = Path(path)
-    path.write_text(render_timeline(events, title=title), encoding="utf-8")
+    path.write_text(render_timeline(events, title=title, links=links), encoding="utf-8")
     return path
+
+
+def write_timelines(executions: Sequence[tuple[str, str, Sequence[Event]]],
+                    path: str | Path, *, title: str | None = None) -> list[Path]:
+    """A run's page at `path` and its children's beside it, `<name>.child-<n>.html`, each
+    linked from the child's bar: `executions` are (workflowId, runId, events), the run first,
+    then its children (and theirs) in the order they started. The paths written, in order."""
+    path = Path(path)
+    names = {run_id: f"{path.stem}.child-{number}{path.suffix or '.html'}"
+             for number, (_, run_id, _) in enumerate(executions[1:], 1)}
+    written = []
+    for index, (workflow_id, run_id, events) in enumerate(executions):
+        where = path if index == 0 else path.with_name(names[run_id])
+        own = title if index == 0 else f"child {workflow_id} (run {run_id})"
+        written.append(write_timeline(events, where, title=own, links=names))
+    return written
 
 
 def _html_text(text: str) -> str:
@@ -493,7 +517,8 @@ def _encode(timeline: Timeline, title: str) -> dict[str, Any]:
 
     def span(item: Span) -> list[Any]:
         return [item.begin, item.started, item.end, outcomes[item.outcome], item.event_ids,
-                text(item.note), text(item.reason), text(item.details), text(item.worker)]
+                text(item.note), text(item.reason), text(item.details), text(item.worker),
+                text(item.link)]
 
     data = {
         "title": title,

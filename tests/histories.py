@@ -21,6 +21,9 @@ class History:
         self.scheduled: dict[str, int] = {}
         """activityId -> eventId of its latest ActivityTaskScheduled."""
         self.timers: dict[str, int] = {}
+        self.children: dict[str, tuple[int, int]] = {}
+        """workflowId -> (eventId of its latest StartChildWorkflowExecutionInitiated, of its
+        ChildWorkflowExecutionStarted or 0)."""
         attributes = {"workflowType": {"name": "flow", "version": "1.0"},
                       "taskList": {"name": "flow"}, "childPolicy": "TERMINATE"}
         if input is not None:
@@ -40,8 +43,9 @@ class History:
         self._started = (scheduled, self.add("DecisionTaskStarted", scheduledEventId=scheduled))
         return list(self.events)
 
-    def respond(self, decisions: list[dict]) -> None:
-        """DecisionTaskCompleted, and the event each decision makes."""
+    def respond(self, decisions: list[dict], refused: dict[str, str] | None = None) -> None:
+        """DecisionTaskCompleted, and the event each decision makes; the children `refused`
+        names (workflowId -> cause) get a StartChildWorkflowExecutionFailed instead."""
         scheduled, started = self._started
         completed = self.add("DecisionTaskCompleted", scheduledEventId=scheduled,
                              startedEventId=started)
@@ -54,11 +58,38 @@ class History:
                     "ActivityTaskScheduled", **attributes)
             elif kind == "StartTimer":
                 self.timers[attributes["timerId"]] = self.add("TimerStarted", **attributes)
+            elif kind == "StartChildWorkflowExecution" and attributes["workflowId"] in (
+                    refused or {}):
+                self.add("StartChildWorkflowExecutionFailed", initiatedEventId=0,
+                         cause=refused[attributes["workflowId"]], **{
+                             key: attributes[key] for key in (
+                                 "workflowId", "workflowType", "control",
+                                 "decisionTaskCompletedEventId")})
+            elif kind == "StartChildWorkflowExecution":
+                self.children[attributes["workflowId"]] = (self.add(
+                    "StartChildWorkflowExecutionInitiated", **attributes), 0)
+            elif kind == "RequestCancelExternalWorkflowExecution":
+                self.add("RequestCancelExternalWorkflowExecutionInitiated", **attributes)
             else:
                 self.add({"CompleteWorkflowExecution": "WorkflowExecutionCompleted",
                           "FailWorkflowExecution": "WorkflowExecutionFailed",
                           "CancelWorkflowExecution": "WorkflowExecutionCanceled"}[kind],
                          **attributes)
+
+    def child_started(self, workflow_id: str) -> None:
+        initiated, _ = self.children[workflow_id]
+        self.children[workflow_id] = (initiated, self.add(
+            "ChildWorkflowExecutionStarted", initiatedEventId=initiated,
+            workflowExecution={"workflowId": workflow_id, "runId": f"run-of-{initiated}"},
+            workflowType={"name": "flow", "version": "1.0"}))
+
+    def child_closed(self, workflow_id: str, how: str = "Completed", **attributes) -> None:
+        """ChildWorkflowExecution<how> (Completed, Failed, TimedOut, Canceled, Terminated)."""
+        initiated, started = self.children[workflow_id]
+        self.add(f"ChildWorkflowExecution{how}", initiatedEventId=initiated,
+                 startedEventId=started, workflowType={"name": "flow", "version": "1.0"},
+                 workflowExecution={"workflowId": workflow_id,
+                                    "runId": f"run-of-{initiated}"}, **attributes)
 
     def start(self, activity_id: str) -> int:
         return self.add("ActivityTaskStarted", scheduledEventId=self.scheduled[activity_id])

@@ -9,6 +9,7 @@ Set by environment variables (every worker process of a run gets the same):
   An attempt is counted by a marker file made there (O_EXCL: every process sees the same count).
 - ITEMS_FLOW_HOLD: a file; when set, every attempt waits until that file exists (at most 120 s),
   so that a test can kill or stop the worker while it holds an attempt.
+- ITEMS_FLOW_SHARD: when set, `item` runs in child workflow executions of that many items.
 """
 import hashlib
 import os
@@ -60,6 +61,7 @@ def work_on_item(activity, item):
 
 prepare = create(name="prepare", run=runner.Sync(lambda context, activity: None))
 item = create(name="item", requires=[prepare], generators=[items], retry=3,
-              run=runner.Sync(work_on_item.fill(item="generator.item")))
+              shard=int(os.environ["ITEMS_FLOW_SHARD"]) if "ITEMS_FLOW_SHARD" in os.environ
+              else None, run=runner.Sync(work_on_item.fill(item="generator.item")))
 report = create(name="report", requires=[item],
                 run=runner.Sync(lambda context, activity: None))

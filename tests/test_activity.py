@@ -119,7 +119,7 @@ def test_timeouts_follow_garcon_formulas():
     assert (instance.heartbeat_timeout, instance.timeout, instance.schedule_to_start,
             instance.schedule_to_close) == (120, 240, 1500, 1740)
     huge = instance.timeouts({}, pool_size=10**6)
-    assert huge["scheduleToStartTimeout"] == "31536000"
+    assert huge["scheduleToStartTimeout"] == huge["scheduleToCloseTimeout"] == "31536000"
 
 
 def test_flow_activities_are_found_in_attribute_name_order_once_each():

@@ -265,9 +265,11 @@ def test_budget_for_a_fleet(tmp_path):
     assert done.returncode == 0, done.stderr
     assert ("likely: 13,775 events without failures (workers: 50 for each activity; attempts "
             "of 1 s for each activity; decision tasks of 0.1 s)") in done.stdout.splitlines()
-    assert done.stdout.splitlines()[-1] == (
+    assert done.stdout.splitlines()[-2:] == [
         "limit 25,000, advised 10,000: fits at best (13,520 events) but not at worst (every "
-        "retry used, a decision task per close: 27,005 events, over 25,000)")
+        "retry used, a decision task per close: 27,005 events, over 25,000)",
+        "advice: shard='auto' on wide_big would let it run (3 child executions of at most "
+        "9,995 events each)"]
     ran = garcon_sim("run", flow, *fleet, "--json")
     assert ran.returncode == 0, ran.stderr
     assert json.loads(ran.stdout)["events"] == 13_775

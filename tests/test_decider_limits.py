@@ -7,6 +7,9 @@ import pytest
 from garcon import activity, runner, task
 from garcon.decider import BACKOFF_TIMER_PREFIX, CONTINUE_TIMER_PREFIX, decide
 from garcon.limits import SWF_LIMITS, SWFLimits
+from garcon_sim import Simulator, run_flow
+from garcon_sim.fleet import uniform
+from garcon_sim.strategies import ActivitySpec, GeneratorSpec, build_flow
 from tests.flows import fan_out
 from tests.histories import EXECUTION, History, drive, kinds, scheduled_ids
 from tests.test_decider import start_work, work_id
@@ -200,6 +203,18 @@ def test_near_the_limit_the_decider_schedules_only_what_can_still_close():
     closing = drive(flow, history, limits=limits)
     assert len(history.events) <= 400
     assert closing["decisionType"] in ("CompleteWorkflowExecution", "FailWorkflowExecution")
+
+
+def test_closes_that_each_call_for_a_decision_task_never_reach_the_limit():
+    """A fleet whose closes rarely share a decision task: 100 instances take 6 events each,
+    over a 400-event limit that their 3 at best fit. Near the limit the decider keeps room for
+    a decision task per close still to come, so the run fails on its budget, with a reason,
+    and SWF never terminates it."""
+    flow = build_flow(ActivitySpec("work", generators=(GeneratorSpec(100, "generator.n"),)))
+    run = run_flow(flow, sim=Simulator(limits=SWFLimits(history_events=400)),
+                   durations=uniform(1, 3), decision_seconds=0.5)
+    assert run.status == "FAILED" and run.events_used <= 400
+    assert run.reason.startswith("history budget exceeded: ")
 
 
 def test_failures_near_the_limit_end_in_a_budget_failure_not_a_termination():

@@ -97,3 +97,21 @@ def test_the_coffee_shop_pays_again_after_a_declined_card():
     assert declined.status == "FAILED"
     assert "coffee_shop_pay-1-pay" in declined.reason and "card declined" in declined.reason
     assert declined.attempts("leave") == 0
+
+
+def test_ten_days_by_a_thousand_countries_run_in_shards_and_not_without():
+    """examples/days_by_countries.py: 10,000 instances, more than one history holds, complete
+    in 19 children each under the 10,000 events AWS advises; without shards, the same flow fails
+    at its first decision, saying that shards would let it run."""
+    flow = load("days_by_countries")
+    run = run_flow(flow, faults=[faults.random_failures(0.02)])
+    assert run.status == "COMPLETED", run.reason
+    assert len(run.children) == 19
+    assert all(child.events_used <= 10_000 for child in run.children)
+    assert run.summary()["days_by_countries_fetch"]["instances"] == 10_000
+    assert run.context["reported"] is True
+    flow.fetch_all.shard = None
+    alone = run_flow(flow)
+    assert alone.status == "FAILED" and alone.events_used < 10
+    assert alone.reason.endswith("shard='auto' on days_by_countries_fetch would let it run (19 "
+                                 "child executions of at most 9,995 events each)")

@@ -255,3 +255,16 @@ def test_pytest_keeps_its_own_clock_while_a_run_freezes_time():
     assert seen["frozen"] >= datetime(2030, 1, 1, tzinfo=timezone.utc).timestamp()
     assert before <= seen["pytest"] <= after
     assert counter <= seen["pytest_counter"] <= time.perf_counter()
+
+
+def test_decisions_swf_refuses_end_the_run_instead_of_looping_on_decision_timeouts():
+    """Decisions SWF refuses as invalid (a task timeout past its one-year ceiling) would be
+    made again at every decision task, each timing out first: the run ends with SWF's error."""
+    @task.decorate(timeout=40_000_000)
+    def endless(activity):
+        return {}
+
+    flow = types.SimpleNamespace(domain="dev", name="flow", a=activity.create("dev", "flow")(
+        name="a", run=runner.Sync(endless)))
+    with pytest.raises(Exception, match=r"ValidationException.*startToCloseTimeout"):
+        run_flow(flow)

@@ -6,6 +6,7 @@ Every process is real and talks HTTP on 127.0.0.1; waits are conditions polled w
 """
 import re
 import signal
+import sys
 from collections import Counter
 
 from garcon_sim import dump_history, reenact
@@ -104,6 +105,48 @@ def test_four_workers_run_1000_items_with_failures_through_a_server_killed_and_r
     assert server.stop() == 0
     again = history(server.start().client(), DOMAIN, execution)
     assert dump_history(again) == dump_history(events)
+
+
+def test_worker_processes_run_a_sharded_flow_with_nothing_new_to_configure(processes, tmp_path):
+    """The same `python -m garcon.worker` processes, the same flow with `shard=100`: the decider
+    decides the parent and its children (they share its task list), the activity workers run
+    the children's instances; a replay of the histories SWF's API gives agrees."""
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    env = {"ITEMS_FLOW_COUNT": "300", "ITEMS_FLOW_MARKERS": str(markers),
+           "ITEMS_FLOW_SHARD": "100"}
+    server = Server(processes, speed=20).start()
+    swf = server.client()
+    processes.worker(server, "decider", "--decider", env=env)
+    for n in range(2):
+        processes.worker(server, f"worker-{n}", "--activities", "prepare,item,report", env=env)
+    execution = start(swf, "sharded")
+    assert wait_until(lambda: closed(swf, DOMAIN, execution), timeout=180,
+                      what="the execution to close") == "COMPLETED"
+
+    events = history(swf, DOMAIN, execution)
+    children = [event["childWorkflowExecutionStartedEventAttributes"]["workflowExecution"]
+                for event in events if event["eventType"] == "ChildWorkflowExecutionStarted"]
+    assert [child["workflowId"] for child in children] == [
+        f"sharded-item-shard-{n}" for n in (1, 2, 3)]
+    files, items = [tmp_path / "parent.json"], Counter()
+    files[0].write_text(dump_history(events))
+    for number, child in enumerate(children, 1):
+        assert closed(swf, DOMAIN, child) == "COMPLETED"
+        child_events = history(swf, DOMAIN, child)
+        found, _, _ = closes(child_events)
+        items.update(activity_id for activity_id, outcome in found if outcome == "completed")
+        files.append(tmp_path / f"child-{number}.json")
+        files[-1].write_text(dump_history(child_events))
+    assert len(items) == 300 and set(items.values()) == {1}
+    assert not any(e["eventType"] == "ActivityTaskScheduled"
+                   and "_item-" in e["activityTaskScheduledEventAttributes"]["activityId"]
+                   for e in events)  # the parent itself ran none
+    replayed = processes.start("replay", [sys.executable, "-m", "garcon_sim", "replay",
+                                          *map(str, files), "--flow", "tests/items_flow.py"],
+                               env=env)
+    assert replayed[0].wait(120) == 0, replayed[1].read_text()
+    assert replayed[1].read_text().count(": no difference") == 4
 
 
 def test_an_attempt_held_by_a_killed_worker_times_out_and_another_worker_retries_it(

@@ -500,6 +500,30 @@ def test_the_parents_child_policy_applies_when_it_closes(
     assert types(history(swf, parent, "parent"))[-1] == "WorkflowExecutionTerminated"
 
 
+def test_the_child_policy_applies_when_the_parent_times_out(swf: Any, sim: Simulator) -> None:
+    parent, child = start_child(swf, "TERMINATE")
+    sim.clock.advance(seconds=3600)
+    assert types(history(swf, parent, "parent"))[-1] == "WorkflowExecutionTimedOut"
+    assert history(swf, child, "child")[-1]["eventType"] == "WorkflowExecutionTerminated"
+
+
+@pytest.mark.parametrize("close", [COMPLETE, decision("FailWorkflowExecution", reason="no"),
+                                   decision("CancelWorkflowExecution")])
+def test_a_parent_its_decider_closes_leaves_its_children_running(
+        swf: Any, close: dict[str, Any]) -> None:
+    """[DOC] The child policy applies "if it is terminated, by calling the
+    TerminateWorkflowExecution action explicitly or due to an expired timeout"; a decider that
+    closes its run with children open leaves them running (garcon asks them to cancel first)."""
+    parent, child = start_child(swf, "TERMINATE")
+    if close["decisionType"] == "CancelWorkflowExecution":
+        swf.request_cancel_workflow_execution(domain=DOMAIN, workflowId="parent")
+    decide(swf, close)
+    assert describe(swf, parent, "parent")["executionInfo"]["executionStatus"] == "CLOSED"
+    assert describe(swf, child, "child")["executionInfo"]["executionStatus"] == "OPEN"
+    decide(swf, COMPLETE, task_list="children")  # the child closes; its parent hears nothing
+    assert types(history(swf, parent, "parent"))[-1].startswith("WorkflowExecution")
+
+
 def test_a_child_whose_workflow_id_is_running_fails_to_start(swf: Any) -> None:
     start(swf, "child")
     parent = start(swf, "parent", taskList={"name": "parents"})

@@ -354,7 +354,8 @@ def test_a_flow_whose_worst_case_exceeds_the_limit_is_warned_about_once(caplog):
     warnings = [r.getMessage() for r in caplog.records]
     assert warnings == [f"wf-1 {run_id}: history budget: fits at best (320 events) but not at "
                         "worst (every retry used, a decision task per close: 3,617 events, over "
-                        "1,000)"]
+                        "1,000); shard='auto' on flow_work would let it run (4 child executions "
+                        "of at most 977 events each)"]
 
 
 def test_a_concurrent_worker_runs_attempts_side_by_side_each_with_its_own_heartbeat(swf):

@@ -220,6 +220,10 @@ class DeciderWorker:
         and its activities' expansions."""
         return self._runs.get(run_id)
 
+    def memories(self) -> list[RunMemory]:
+        """What the worker keeps of every execution it decided lately, oldest first."""
+        return [*self._runs.values()]
+
     def _fold(self, task: dict) -> RunMemory:
         """`_remember`, or once more from the whole history when the events kept or sent do
         not hold together (HistoryError when the whole history does not either)."""
