@@ -54,10 +54,11 @@ EMPTY_ACTIVITY_TASK = {"startedEventId": 0}
 
 
 class SWFService:
-    def __init__(self, clock: VirtualClock, limits: SWFLimits, rng: random.Random) -> None:
+    def __init__(self, clock: VirtualClock, limits: SWFLimits, rng: random.Random, *,
+                 estimate_request_size: bool = True) -> None:
         self.world = World(clock, limits, rng)
         self.registry = Registry(self.world)
-        self.validator = RequestValidator(limits)
+        self.validator = RequestValidator(limits, estimate_size=estimate_request_size)
         self.throttles: dict[str, int] = {}
         self._operations = {name: getattr(self, xform_name(name))
                             for name in swf_model().operation_names}

@@ -16,24 +16,22 @@ import httpx
 import pytest
 
 from garcon_sim import dump_history
+from tests import swf_helpers
 from tests.serve_processes import ROOT, Server
 
 DOMAIN = "http"
 WORKFLOW = {"name": "page", "version": "1"}
 
 
+JOB = {"name": "job", "version": "1"}
+
+
 def register(swf):
-    swf.register_domain(name=DOMAIN, workflowExecutionRetentionPeriodInDays="1")
-    swf.register_workflow_type(domain=DOMAIN, **WORKFLOW, defaultTaskList={"name": "deciders"},
-                               defaultChildPolicy="TERMINATE",
-                               defaultTaskStartToCloseTimeout="600",
-                               defaultExecutionStartToCloseTimeout="3600")
+    swf_helpers.register(swf, DOMAIN, WORKFLOW, activity_types=(JOB,), activities="jobs")
 
 
 def decide(swf, *decisions):
-    task = swf.poll_for_decision_task(domain=DOMAIN, taskList={"name": "deciders"})
-    swf.respond_decision_task_completed(taskToken=task["taskToken"], decisions=list(decisions))
-    return task
+    return swf_helpers.decide(swf, DOMAIN, *decisions)
 
 
 def post(server, body, headers, chunked=False):
@@ -126,12 +124,6 @@ def test_200_long_polls_are_held_at_once_and_a_task_wakes_exactly_one(processes)
     server = Server(processes, poll_timeout=2.5).start()
     swf = server.client()
     register(swf)
-    swf.register_activity_type(domain=DOMAIN, name="job", version="1",
-                               defaultTaskList={"name": "jobs"},
-                               defaultTaskHeartbeatTimeout="NONE",
-                               defaultTaskScheduleToStartTimeout="NONE",
-                               defaultTaskStartToCloseTimeout="600",
-                               defaultTaskScheduleToCloseTimeout="NONE")
 
     async def polls():
         limits = httpx.Limits(max_connections=250, max_keepalive_connections=250)
@@ -174,11 +166,8 @@ def server_threads(server):
 
 
 def start_and_schedule(swf):
-    run_id = swf.start_workflow_execution(domain=DOMAIN, workflowId="jobs",
-                                          workflowType=WORKFLOW)["runId"]
-    decide(swf, {"decisionType": "ScheduleActivityTask",
-                 "scheduleActivityTaskDecisionAttributes": {
-                     "activityType": {"name": "job", "version": "1"}, "activityId": "job-1"}})
+    run_id = swf_helpers.start(swf, DOMAIN, "jobs", WORKFLOW)["runId"]
+    decide(swf, swf_helpers.schedule(JOB, "job-1"))
     return run_id
 
 

@@ -3,7 +3,6 @@ that a replay rebuilds the state byte for byte (tokens included), where the cloc
 a restart, that deadlines fire alike however finely the clock was moved, and what a journal
 that cannot be written does."""
 import asyncio
-import json
 import re
 import sqlite3
 
@@ -16,38 +15,12 @@ from garcon_sim.server.driver import ClockDriver
 from garcon_sim.server.journal import Journal, JournalError
 from garcon_sim.server.polls import LongPolls
 from garcon_sim.server.served import ServedService
+from tests import swf_helpers
+from tests.swf_helpers import Clocks, ServedClient, call, open_served
 
 DOMAIN = "journal"
 WORKFLOW = {"name": "flow", "version": "1"}
 ACTIVITY = {"name": "act", "version": "1"}
-
-
-class Clocks:
-    """A wall clock and a monotonic clock that move only when the test says."""
-
-    def __init__(self, wall: float = 1_800_000_000.0) -> None:
-        self.wall_seconds = wall
-        self.monotonic_seconds = 100.0
-
-    def wall(self) -> float:
-        return self.wall_seconds
-
-    def monotonic(self) -> float:
-        return self.monotonic_seconds
-
-    def pass_(self, seconds: float) -> None:
-        self.wall_seconds += seconds
-        self.monotonic_seconds += seconds
-
-
-def open_served(path, clocks, **options):
-    return ServedService.open(db=path, wall=clocks.wall, monotonic=clocks.monotonic, **options)
-
-
-def call(served, operation, **params):
-    answer = served.call(operation, params, json.dumps(params).encode())
-    assert answer.status == 200, answer.body
-    return answer.body
 
 
 def histories(served):
@@ -55,19 +28,15 @@ def histories(served):
 
 
 def register(served):
-    call(served, "RegisterDomain", name=DOMAIN, workflowExecutionRetentionPeriodInDays="1")
-    call(served, "RegisterWorkflowType", domain=DOMAIN, **WORKFLOW,
-         defaultTaskList={"name": "decisions"}, defaultChildPolicy="TERMINATE",
-         defaultTaskStartToCloseTimeout="60", defaultExecutionStartToCloseTimeout="3600")
-    call(served, "RegisterActivityType", domain=DOMAIN, **ACTIVITY,
-         defaultTaskList={"name": "work"}, defaultTaskHeartbeatTimeout="10",
-         defaultTaskScheduleToStartTimeout="NONE", defaultTaskStartToCloseTimeout="30",
-         defaultTaskScheduleToCloseTimeout="NONE")
+    swf_helpers.register(ServedClient(served), DOMAIN, WORKFLOW, activity_types=(ACTIVITY,),
+                         decisions="decisions", activities="work",
+                         workflow_defaults={"defaultTaskStartToCloseTimeout": "60"},
+                         activity_defaults={"defaultTaskHeartbeatTimeout": "10",
+                                            "defaultTaskStartToCloseTimeout": "30"})
 
 
 def schedule(activity_id):
-    return {"decisionType": "ScheduleActivityTask", "scheduleActivityTaskDecisionAttributes": {
-        "activityType": ACTIVITY, "activityId": activity_id, "input": f"<{activity_id}>"}}
+    return swf_helpers.schedule(ACTIVITY, activity_id, input=f"<{activity_id}>")
 
 
 def drive(served, clocks):
@@ -194,24 +163,19 @@ def test_deadlines_fire_alike_whether_the_clock_moves_in_one_step_or_in_many():
     def scenario(steps):
         sim = Simulator(seed=3)
         swf = sim.direct_client()
-        swf.register_domain(name=DOMAIN, workflowExecutionRetentionPeriodInDays="1")
-        swf.register_workflow_type(domain=DOMAIN, **WORKFLOW,
-                                   defaultTaskList={"name": "decisions"},
-                                   defaultChildPolicy="TERMINATE",
-                                   defaultTaskStartToCloseTimeout="5",
-                                   defaultExecutionStartToCloseTimeout="100")
-        swf.register_activity_type(domain=DOMAIN, **ACTIVITY, defaultTaskList={"name": "work"},
-                                   defaultTaskHeartbeatTimeout="3",
-                                   defaultTaskScheduleToStartTimeout="7",
-                                   defaultTaskStartToCloseTimeout="9",
-                                   defaultTaskScheduleToCloseTimeout="12")
-        run_id = swf.start_workflow_execution(domain=DOMAIN, workflowId="w",
-                                              workflowType=WORKFLOW)["runId"]
-        task = swf.poll_for_decision_task(domain=DOMAIN, taskList={"name": "decisions"})
-        swf.respond_decision_task_completed(taskToken=task["taskToken"], decisions=[
-            schedule(f"a{n}") for n in range(4)] + [
+        swf_helpers.register(swf, DOMAIN, WORKFLOW, activity_types=(ACTIVITY,),
+                             decisions="decisions", activities="work",
+                             workflow_defaults={"defaultTaskStartToCloseTimeout": "5",
+                                                "defaultExecutionStartToCloseTimeout": "100"},
+                             activity_defaults={"defaultTaskHeartbeatTimeout": "3",
+                                                "defaultTaskScheduleToStartTimeout": "7",
+                                                "defaultTaskStartToCloseTimeout": "9",
+                                                "defaultTaskScheduleToCloseTimeout": "12"})
+        run_id = swf_helpers.start(swf, DOMAIN, "w", WORKFLOW)["runId"]
+        swf_helpers.decide(swf, DOMAIN, *[schedule(f"a{n}") for n in range(4)], *[
             {"decisionType": "StartTimer", "startTimerDecisionAttributes": {
-                "timerId": f"t{n}", "startToFireTimeout": str(n)}} for n in range(0, 9, 2)])
+                "timerId": f"t{n}", "startToFireTimeout": str(n)}} for n in range(0, 9, 2)],
+                           task_list="decisions")
         for _ in range(2):
             swf.poll_for_activity_task(domain=DOMAIN, taskList={"name": "work"})
         for step in steps:  # 60 virtual seconds: every kind of timeout, the decision's too

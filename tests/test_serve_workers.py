@@ -9,8 +9,10 @@ import signal
 from collections import Counter
 
 from garcon_sim import dump_history, reenact
+from tests import swf_helpers
 from tests.items_flow import planned_failures
-from tests.serve_processes import Server, closed, history, wait_until
+from tests.serve_processes import Server
+from tests.swf_helpers import closed, history, registered, wait_until
 
 DOMAIN = "serve"
 WORKFLOW = {"name": "items", "version": "1.0"}
@@ -20,18 +22,8 @@ CLOSES = {"ActivityTaskCompleted": "completed", "ActivityTaskFailed": "failed",
 
 
 def start(swf, workflow_id):
-    wait_until(lambda: registered(swf), what="the workers to register the flow")
-    run_id = swf.start_workflow_execution(domain=DOMAIN, workflowId=workflow_id,
-                                          workflowType=WORKFLOW, input="{}")["runId"]
-    return {"workflowId": workflow_id, "runId": run_id}
-
-
-def registered(swf, workflow_type=WORKFLOW, domain=DOMAIN):
-    try:
-        swf.describe_workflow_type(domain=domain, workflowType=workflow_type)
-        return True
-    except (swf.exceptions.UnknownResourceFault, swf.exceptions.ClientError):
-        return False
+    wait_until(lambda: registered(swf, DOMAIN, WORKFLOW), what="the workers to register the flow")
+    return swf_helpers.start(swf, DOMAIN, workflow_id, WORKFLOW, input="{}")
 
 
 def answered(logs):

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from garcon.limits import REQUEST_HEADER_BYTES
 from garcon_sim import Simulator, SWFLimits, dump_history
-from garcon_sim.validation import REQUEST_HEADER_BYTES
 
 DOMAIN = "test"
 WORKFLOW = {"name": "flow", "version": "1"}
