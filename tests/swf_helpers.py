@@ -90,10 +90,14 @@ def registered(swf: Any, domain: str, workflow_type: dict[str, str]) -> bool:
 
 
 def history(swf: Any, domain: str, execution: dict[str, str]) -> list[dict]:
-    """Every event of an execution, through the paginator."""
-    pages = swf.get_paginator("get_workflow_execution_history").paginate(
-        domain=domain, execution=execution)
-    return [event for page in pages for event in page["events"]]
+    """Every event of an execution, page after page."""
+    events, more = [], {}
+    while True:
+        page = swf.get_workflow_execution_history(domain=domain, execution=execution, **more)
+        events += page["events"]
+        if "nextPageToken" not in page:
+            return events
+        more = {"nextPageToken": page["nextPageToken"]}
 
 
 def closed(swf: Any, domain: str, execution: dict[str, str]) -> str | None:

@@ -79,7 +79,7 @@ def test_bad_requests_get_swf_shaped_errors_and_the_server_serves_on_losing_noth
         "nested too deep": (400, "SerializationException"),
     }
     assert refused["a wrong type"][1]["message"] == (
-        "Expected a string at 'registrationStatus', got a number")
+        "Wrong JSON type: registrationStatus is an integer, not a string")
 
     # Over 1 MB without a Content-Length (chunked): cut off as it streams in.
     chunks = (b" " * 65_536 for _ in range(20))
