@@ -79,6 +79,8 @@ class Execution:
         self.latest_context: str | None = None
         self.latest_activity_at = None
         self.cancel_requested = False
+        self.task_tokens: list[str] = []
+        """Every task token issued for the run's decision and activity tasks."""
         self.task_list_override: tuple[dict[str, str], str] | None = None
         """(taskList, scheduleToStartTimeout) a decider chose for the next decision tasks."""
         self._deadlines: list[Deadline] = []
@@ -273,6 +275,7 @@ class Execution:
         self._deadlines.clear()
         if world.open_runs.get((self.domain, self.workflow_id)) is self:
             del world.open_runs[(self.domain, self.workflow_id)]
+        world.run_closed(self)
         # Only a terminate call may name another policy; a ContinuedAsNew event's childPolicy
         # is the next run's.
         policy = (attributes["childPolicy"] if event_type == "WorkflowExecutionTerminated"

@@ -44,7 +44,7 @@ from .model import DEPRECATED, STARTED, ActivityTask, DecisionTask
 from .registry import WORKFLOW_DEFAULTS, Registry, resolve_defaults
 from .validation import RequestValidator, swf_model
 from .visibility import describe, events_page, execution_info, expired, matching_runs
-from .world import World
+from .world import ForgottenRun, World
 
 Params = dict[str, Any]
 
@@ -100,6 +100,8 @@ class SWFService:
         task = self.world.tokens.get(token)
         if task is None:
             raise ValidationException("Invalid token")
+        if isinstance(task, ForgottenRun):
+            raise unknown_execution(task.workflow_id, task.run_id)
         if not task.run.open:
             raise unknown_execution(task.run.workflow_id, task.run.run_id)
         return task
