@@ -239,6 +239,20 @@ def test_bad_options_are_one_line_and_exit_2(arguments, message):
     assert process.stderr.count("\n") == 1 and "Traceback" not in process.stderr
 
 
+@pytest.mark.parametrize("missing", ["uvicorn", "starlette"])
+def test_serve_without_its_extra_says_how_to_install_it_in_one_line_and_exit_2(missing):
+    """The server's dependencies are the `serve` extra's (the production worker needs none of
+    them): here made unimportable, as in an environment installed without the extra."""
+    blocked = (f"import sys; sys.modules[{missing!r}] = None; from garcon_sim.cli import main; "
+               f"sys.exit(main(['serve', '--port', '0']))")
+    process = subprocess.run([sys.executable, "-c", blocked], cwd=ROOT, capture_output=True,
+                             text=True, timeout=60)
+    assert (process.returncode, process.stdout) == (2, "")
+    assert process.stderr == (
+        f"garcon-sim: error: serving needs {missing}, which is not installed: pip install "
+        f"'garcon-sim[serve]' (in a checkout: pip install -e '.[serve]')\n")
+
+
 def test_a_port_in_use_or_another_seed_are_one_line_and_exit_2(processes, tmp_path):
     db = tmp_path / "state.sqlite"
     server = Server(processes, "--seed", "5", db=db).start()
