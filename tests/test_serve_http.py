@@ -121,40 +121,47 @@ def test_bad_requests_get_swf_shaped_errors_and_the_server_serves_on_losing_noth
 
 
 def test_200_long_polls_are_held_at_once_and_a_task_wakes_exactly_one(processes):
-    server = Server(processes, poll_timeout=2.5).start()
+    """The polls wait far longer than the test takes (however loaded the machine): one gets
+    the task, the 199 others wait on until the server stops, which answers them empty."""
+    server = Server(processes, poll_timeout=600).start()
     swf = server.client()
     register(swf)
 
     async def polls():
         limits = httpx.Limits(max_connections=250, max_keepalive_connections=250)
-        async with httpx.AsyncClient(base_url=server.url, limits=limits, timeout=30) as client:
+        async with httpx.AsyncClient(base_url=server.url, limits=limits, timeout=None) as client:
             async def poll(number):
                 answer = await client.post("/", headers=target("PollForActivityTask"),
                                            json={"domain": DOMAIN, "taskList": {"name": "jobs"},
                                                  "identity": f"poller-{number}"})
                 return answer.status_code, answer.json()
 
-            held = [asyncio.ensure_future(poll(number)) for number in range(200)]
-            while True:  # until the server holds all 200 (not a timed wait: a condition)
+            async def waiting():
                 status = (await client.get("/status.json")).json()
-                if [entry["polls"] for entry in status["pollsWaiting"]] == [200]:
-                    break
+                return [entry["polls"] for entry in status["pollsWaiting"]]
+
+            held = [asyncio.ensure_future(poll(number)) for number in range(200)]
+            while await waiting() != [200]:  # until the server holds all 200 (a condition)
                 await asyncio.sleep(0.05)
             threads = server_threads(server)
             run_id = await asyncio.to_thread(start_and_schedule, swf)
             done, _ = await asyncio.wait(held, return_when=asyncio.FIRST_COMPLETED)
             first = [task.result() for task in done]
-            return first, await asyncio.gather(*held), threads, run_id
+            events = await asyncio.to_thread(swf_helpers.history, swf, DOMAIN,
+                                             {"workflowId": "jobs", "runId": run_id})
+            still = await waiting()
+            stopped = await asyncio.to_thread(server.stop)
+            return first, await asyncio.gather(*held), threads, events, still, stopped
 
-    first, answers, threads, run_id = asyncio.run(asyncio.wait_for(polls(), 60))
+    first, answers, threads, events, still, stopped = asyncio.run(asyncio.wait_for(polls(), 120))
     assert threads < 20, "a thread per poll"
     assert [status for status, _ in answers] == [200] * 200
     handed = [body for _, body in answers if "taskToken" in body]
     assert len(handed) == 1 and first == [(200, handed[0])]
+    assert still == [199]
     assert [body for _, body in answers if "taskToken" not in body] == [
         {"startedEventId": 0}] * 199
-    events = swf.get_workflow_execution_history(
-        domain=DOMAIN, execution={"workflowId": "jobs", "runId": run_id})["events"]
+    assert stopped == 0
     started = [event for event in events if event["eventType"] == "ActivityTaskStarted"]
     assert len(started) == 1
     assert started[0]["eventId"] == handed[0]["startedEventId"]
