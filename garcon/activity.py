@@ -483,6 +483,35 @@ def find_workflow_activities(flow: Any) -> list[Activity]:
     return [*found.values()]
 
 
+class UnknownActivityError(ValueError):
+    """Activity names that select nothing a worker can run; the message names what the flow
+    has."""
+
+
+def resolve_activity_names(flow: Any, names: Iterable[str] | None) -> list[Activity]:
+    """The activities of the flow that a worker runs, given names as passed to `create`
+    (`activity_1`) or full type names (`flow_activity_1`), or None for all of them, in
+    `find_workflow_activities` order. External activities are never among them. Raises
+    UnknownActivityError when a name matches none of them, or when `names` is empty (a worker
+    of nothing)."""
+    runnable = [a for a in find_workflow_activities(flow) if not a.external]
+    if names is None:
+        return runnable
+    wanted = [*names]
+    prefix = f"{getattr(flow, 'name', '')}_"
+    by_name = {a.name: a for a in runnable} | {a.name.removeprefix(prefix): a for a in runnable}
+    has = f"(it has {', '.join(a.name for a in runnable)})" if runnable else (
+        "(it has none a worker runs)")
+    if not wanted:
+        raise UnknownActivityError(f"no activity named: give one or more of {flow.name}'s "
+                                   f"activities {has}")
+    unknown = [name for name in wanted if name not in by_name]
+    if unknown:
+        raise UnknownActivityError(f"{flow.name} has no activity {', '.join(unknown)} {has}")
+    chosen = {by_name[name].name for name in wanted}
+    return [a for a in runnable if a.name in chosen]
+
+
 def find_activities(flow: Any, context: dict) -> list[ActivityInstance]:
     """Every instance of every activity of the flow for this context, requirements met or
     not (garcon's)."""

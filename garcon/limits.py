@@ -44,6 +44,8 @@ class SWFLimits:
     """One API request, headers included: bounds a RespondDecisionTaskCompleted."""
     page_size: int = 1_000
     """maximumPageSize bound; also the page size when a call leaves it out or sends 0."""
+    pollers_per_task_list: int = 1_000
+    """Long polls waiting on one task list at once; past it a poll gets LimitExceededFault."""
 
     # Time.
     longest_timeout_seconds: int = 31_536_000
@@ -52,6 +54,11 @@ class SWFLimits:
 
 
 SWF_LIMITS = SWFLimits()
+
+REQUEST_HEADER_BYTES = 1_024
+"""What a request's headers add to its JSON body, for a size worked out from its parameters
+alone: botocore sends some 700 bytes (target, content type, user agent, date, SigV4
+authorization, invocation id, length, host)."""
 
 FORBIDDEN_ID_CHARACTERS = frozenset(":/|") | frozenset(
     chr(code) for code in (*range(0x00, 0x20), *range(0x7F, 0xA0)))

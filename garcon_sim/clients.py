@@ -50,12 +50,10 @@ def _epoch_seconds(value: object) -> float:
 
 
 class RequestIds:
-    """Deterministic x-amzn-RequestId values, shared by the clients of one simulator, with
-    the lock that serves their calls one at a time."""
+    """Deterministic x-amzn-RequestId values, shared by the clients of one simulator."""
 
     def __init__(self) -> None:
         self._count = itertools.count(1)
-        self.lock = threading.Lock()
 
     def next(self) -> str:
         number = next(self._count)
@@ -92,8 +90,10 @@ def wire_body(body: dict[str, Any]) -> bytes:
     return json.dumps(body, default=_epoch_seconds).encode()
 
 
-def wire_client(service: SWFService, request_ids: RequestIds) -> BaseClient:
-    """A real boto3 swf client answered in-process by `service`."""
+def wire_client(service: SWFService, request_ids: RequestIds,
+                one_call_at_a_time: threading.Lock) -> BaseClient:
+    """A real boto3 swf client answered in-process by `service`; `one_call_at_a_time` is the
+    lock the clients of one service share, held while it answers."""
     session = boto3.session.Session(aws_access_key_id="garcon-sim",
                                     aws_secret_access_key="garcon-sim", region_name=REGION)
     client = session.client("swf", endpoint_url=ENDPOINT,
@@ -104,7 +104,7 @@ def wire_client(service: SWFService, request_ids: RequestIds) -> BaseClient:
         if isinstance(target, bytes):
             target = target.decode()
         body = request.body or b"{}"
-        with request_ids.lock:  # the answer refers to the service's state: encode it here
+        with one_call_at_a_time:  # the answer refers to the service's state: encode it here
             status, answered = wire_answer(service, target.rpartition(".")[2], json.loads(body))
             data = wire_body(answered)
             request_id = request_ids.next()
@@ -161,9 +161,11 @@ def _copy_answer(answer: dict[str, Any]) -> dict[str, Any]:
 class DirectClient:
     """boto3's swf client API answered by the simulator without any serialisation."""
 
-    def __init__(self, service: SWFService, request_ids: RequestIds) -> None:
+    def __init__(self, service: SWFService, request_ids: RequestIds,
+                 one_call_at_a_time: threading.Lock) -> None:
         self._service = service
         self._request_ids = request_ids
+        self._one_call_at_a_time = one_call_at_a_time
         self._validator = ParamValidator()
         self._client_check = ClientCheck()
         self._model = swf_model()
@@ -184,7 +186,7 @@ class DirectClient:
                 params = {**params, name: {key: self._timestamps._convert_timestamp_to_str(value)
                                            for key, value in params[name].items()}}
         try:
-            with self._request_ids.lock:
+            with self._one_call_at_a_time:
                 request_id = self._request_ids.next()
                 result = _copy_answer(self._service.call(operation, _copy(params)))
         except SWFFault as fault:

@@ -83,6 +83,8 @@ class Execution:
         self.latest_context: str | None = None
         self.latest_activity_at = None
         self.cancel_requested = False
+        self.task_tokens: list[str] = []
+        """Every task token issued for the run's decision and activity tasks."""
         self.task_list_override: tuple[dict[str, str], str] | None = None
         """(taskList, scheduleToStartTimeout) a decider chose for the next decision tasks."""
         self._deadlines: list[Deadline] = []
@@ -277,6 +279,7 @@ class Execution:
         self._deadlines.clear()
         if world.open_runs.get((self.domain, self.workflow_id)) is self:
             del world.open_runs[(self.domain, self.workflow_id)]
+        world.run_closed(self)
         # [DOC] The child policy applies when a run is terminated or times out; a terminate
         # call may name another policy than the run's. A run its decider closes (completed,
         # failed, canceled, continued as new) leaves its children running.

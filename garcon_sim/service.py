@@ -44,7 +44,7 @@ from .model import DEPRECATED, STARTED, ActivityTask, DecisionTask
 from .registry import WORKFLOW_DEFAULTS, Registry, resolve_defaults
 from .validation import RequestValidator, swf_model
 from .visibility import describe, events_page, execution_info, expired, matching_runs
-from .world import World
+from .world import ForgottenRun, World
 
 Params = dict[str, Any]
 
@@ -54,10 +54,11 @@ EMPTY_ACTIVITY_TASK = {"startedEventId": 0}
 
 
 class SWFService:
-    def __init__(self, clock: VirtualClock, limits: SWFLimits, rng: random.Random) -> None:
+    def __init__(self, clock: VirtualClock, limits: SWFLimits, rng: random.Random, *,
+                 estimate_request_size: bool = True) -> None:
         self.world = World(clock, limits, rng)
         self.registry = Registry(self.world)
-        self.validator = RequestValidator(limits)
+        self.validator = RequestValidator(limits, estimate_size=estimate_request_size)
         self.throttles: dict[str, int] = {}
         self._operations = {name: getattr(self, xform_name(name))
                             for name in swf_model().operation_names}
@@ -99,6 +100,8 @@ class SWFService:
         task = self.world.tokens.get(token)
         if task is None:
             raise ValidationException("Invalid token")
+        if isinstance(task, ForgottenRun):
+            raise unknown_execution(task.workflow_id, task.run_id)
         if not task.run.open:
             raise unknown_execution(task.run.workflow_id, task.run.run_id)
         return task

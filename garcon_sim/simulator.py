@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import random
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, fields
 from datetime import datetime
@@ -65,20 +66,25 @@ class Simulator:
     """
 
     def __init__(self, seed: int = 0, start_time: datetime = DEFAULT_START,
-                 limits: SWFLimits = SWF_LIMITS) -> None:
+                 limits: SWFLimits = SWF_LIMITS, *, estimate_request_size: bool = True) -> None:
+        """`estimate_request_size=False` is for a shell that measures the bytes of each
+        request itself (`garcon-sim serve`): the service then leaves SWF's 1 MB to it."""
         self.limits = limits
         self.clock = VirtualClock(start_time)
-        self.service = SWFService(self.clock, limits, random.Random(seed))
+        self.service = SWFService(self.clock, limits, random.Random(seed),
+                                  estimate_request_size=estimate_request_size)
         self.clock.drive_with(self.service.world.run_until)
         self._request_ids = RequestIds()
+        self._one_call_at_a_time = threading.Lock()
+        """Held while the service answers a call of any of this simulator's clients."""
 
     def client(self) -> BaseClient:
         """A genuine boto3 swf client answered in-process (no network, no credentials)."""
-        return wire_client(self.service, self._request_ids)
+        return wire_client(self.service, self._request_ids, self._one_call_at_a_time)
 
     def direct_client(self) -> DirectClient:
         """The same API without serialisation: same answers and errors, much faster."""
-        return DirectClient(self.service, self._request_ids)
+        return DirectClient(self.service, self._request_ids, self._one_call_at_a_time)
 
     def next_deadline(self) -> datetime | None:
         """When the earliest pending timeout or timer falls due, across all executions."""

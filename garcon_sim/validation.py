@@ -9,11 +9,12 @@ model's (`SHAPE_LIMITS`) so that `Simulator(limits=...)` changes them. Where the
 documentation says a name "must not start or end with whitespace" (a domain's, an activity's
 or a child's task list), that is checked too. Every string must be Unicode text that UTF-8 can
 carry, as a request on the wire is: a lone surrogate (which JSON's "\ud800" escape makes) is
-refused. And a request must fit SWF's 1 MB, headers included (`limits.request_bytes`), measured
-as botocore sends it: its JSON body plus `REQUEST_HEADER_BYTES`. Only operations with a list of
-unbounded length can reach that size (every other field has a maximum), so only their requests
-are measured. A checker is compiled once per shape into nested closures, so validating a request
-costs one call per present field.
+refused. And a request must fit SWF's 1 MB, headers included (`limits.request_bytes`), worked
+out as botocore sends it: its JSON body plus `garcon.limits.REQUEST_HEADER_BYTES` (unless
+`estimate_size` is off: `garcon-sim serve` measures the bytes it receives instead). Only
+operations with a list of unbounded length can reach that size (every other field has a
+maximum), so only their requests are measured. A checker is compiled once per shape into nested
+closures, so validating a request costs one call per present field.
 """
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from typing import Any
 from botocore.loaders import Loader
 from botocore.model import ListShape, ServiceModel, Shape, StructureShape
 
-from garcon.limits import SWFLimits, invalid_identifier
+from garcon.limits import REQUEST_HEADER_BYTES, SWFLimits, invalid_identifier
 
 from .errors import ValidationException, validation_error
 
@@ -55,9 +56,6 @@ NO_NONE_MEMBERS = frozenset({"executionStartToCloseTimeout",
                              "defaultExecutionStartToCloseTimeout", "startToFireTimeout"})
 """Durations that must be a number of seconds: a workflow cannot run forever, nor a timer."""
 PRIORITY_RANGE = (-2**31, 2**31 - 1)
-REQUEST_HEADER_BYTES = 1_024
-"""What a request's headers add to its JSON body: botocore sends some 700 bytes (target,
-content type, user agent, date, SigV4 authorization, invocation id, length, host)."""
 EDGE_WHITESPACE_RULE = "must not start or end with whitespace"
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 """Halves of UTF-16 pairs: a Python string may hold one alone (JSON's "\ud800" makes one);
@@ -112,8 +110,12 @@ def _join(path: str, name: str) -> str:
 
 
 class RequestValidator:
-    def __init__(self, limits: SWFLimits) -> None:
+    """`validate(operation, params)` for one service; `estimate_size=False` leaves the size of
+    requests to a shell that measures their bytes."""
+
+    def __init__(self, limits: SWFLimits, *, estimate_size: bool = True) -> None:
         self._limits = limits
+        self._estimate_size = estimate_size
         self._model = swf_model()
         self._operations: dict[str, Check | None] = {}
         self._measured: dict[str, bool] = {}
@@ -126,7 +128,8 @@ class RequestValidator:
         if operation not in self._operations:
             shape = self._model.operation_model(operation).input_shape
             self._operations[operation] = self._compile(shape, "") if shape else None
-            self._measured[operation] = shape is not None and _unbounded_list(shape)
+            self._measured[operation] = (self._estimate_size and shape is not None
+                                         and _unbounded_list(shape))
         if self._measured[operation]:
             size = request_size(params)
             if size > self._limits.request_bytes:

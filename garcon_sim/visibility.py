@@ -12,16 +12,12 @@ from .errors import ValidationException
 from .execution import Execution
 from .world import World
 
-DAY_MS = 24 * 3600 * 1000
 KEY_FILTERS = ("executionFilter", "typeFilter", "tagFilter", "closeStatusFilter")
 
 
 def expired(world: World, run: Execution) -> bool:
-    if run.open:
-        return False
-    days = world.domains[run.domain].retention_days
-    retention = 0 if days == "NONE" else int(days) * DAY_MS
-    return world.clock.millis - to_millis(run.closed_at) > retention
+    """Whether a closed run's retention is over (the world forgets it as the clock moves on)."""
+    return not run.open and world.clock.millis > world.visible_until(run)
 
 
 def execution_info(run: Execution) -> dict[str, Any]:
@@ -91,7 +87,7 @@ def matching_runs(world: World, domain: str, params: dict[str, Any],
     tag_filter = params.get("tagFilter")
     status_filter = params.get("closeStatusFilter")
     runs = []
-    for run in world.domain_runs.get(domain, ()):
+    for run in world.domain_runs.get(domain, {}).values():
         if run.open == closed or expired(world, run):
             continue
         if not _in_window(run.closed_at if by_close else run.started_at, window):

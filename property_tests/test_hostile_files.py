@@ -16,13 +16,13 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import DATA
 from garcon.loader import load_flow
 from garcon_sim import run_flow
 
 from .hostile import as_json, mutate, mutations
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT / "tests" / "data" / "hostile"
 SEED_FLOW = str(ROOT / "examples" / "country_flow.py")
 EXAMPLES = max(4, settings().max_examples // 10)
 """Each example starts three processes: a few in the ci profile, more under deep."""
@@ -31,9 +31,10 @@ EXAMPLES = max(4, settings().max_examples // 10)
 def base_histories() -> dict[str, list[dict]]:
     simulated = json.loads(run_flow(load_flow(SEED_FLOW), input={}, seed=3).to_json())
     return {"simulated": simulated["events"],
-            "garcon 1.1.1": json.loads((DATA / "garcon_country_flow-1.json").read_text())[
-                "events"],
-            "recorded on SWF": json.loads((DATA / "swf_timer_and_cancel.json").read_text())[
+            "garcon 1.1.1": json.loads(
+                (DATA / "garcon-histories" / "country_flow-1.json").read_text())["events"],
+            "recorded on SWF": json.loads(
+                (DATA / "swf-histories" / "timer_and_cancel.json").read_text())["history"][
                 "events"]}
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
+from conftest import DATA
 from garcon.activity import find_workflow_activities, instance_ids
 from garcon.decider import decide
 from garcon.history import HistoryError
@@ -25,8 +26,7 @@ from .scenarios import DRAWS_RUN_FLOWS
 from .wellformed import problems
 
 ROOT = Path(__file__).resolve().parents[1]
-GARCON = json.loads((ROOT / "tests" / "data" / "hostile" / "garcon_country_flow-1.json")
-                    .read_text())
+GARCON = json.loads((DATA / "garcon-histories" / "country_flow-1.json").read_text())
 SEED_FLOW = load_flow(str(ROOT / "examples" / "country_flow.py"))
 
 

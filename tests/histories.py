@@ -7,6 +7,7 @@ pure decider in a given state in a few lines.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 
@@ -156,3 +157,33 @@ def drive(flow, history: History, outcome: Callable[[History, str], None] | None
         for activity_id in scheduled_ids(decisions):
             outcome(history, activity_id)
     raise AssertionError("the flow did not close")
+
+
+def fan_out_to_the_limit(size: int = 25_000) -> list[dict]:
+    """A fan-out that reaches SWF's event limit: batches of 50 activities with 40-character
+    ids, one in 10 failing with a long reason of its own, one in 17 timing out; SWF then
+    terminates it with the last batch still open. `size` events in all."""
+    history = History(input={"items": 10_000})
+    number = 0
+    while len(history.events) < size:
+        history.decision_task()
+        ids = [f"work-{hashlib.sha1(str(number + i).encode()).hexdigest()}" for i in range(50)]
+        history.respond([{"decisionType": "ScheduleActivityTask",
+                          "scheduleActivityTaskDecisionAttributes": {
+                              "activityId": activity_id,
+                              "activityType": {"name": "work", "version": "1.0"},
+                              "taskList": {"name": "work"},
+                              "input": json.dumps({"generator.n": number + i})}}
+                         for i, activity_id in enumerate(ids)])
+        for activity_id in ids:
+            number += 1
+            if number % 10 == 0:
+                history.fail(activity_id, f"item {number}: " + "could not reach the store " * 8)
+            elif number % 17 == 0:
+                history.time_out(activity_id, "START_TO_CLOSE")
+            else:
+                history.complete(activity_id, {f"done.{number}": True})
+    del history.events[size - 1:]
+    history.add("WorkflowExecutionTerminated", cause="EVENT_LIMIT_EXCEEDED",
+                childPolicy="TERMINATE")
+    return history.events

@@ -1,5 +1,5 @@
-"""Real processes for the `garcon-sim serve` tests: the server, the workers, and waiting for a
-condition with a deadline (never a bare sleep). Output goes to files, read back for checks."""
+"""Real processes for the `garcon-sim serve` tests: the server and the workers. Output goes to
+files, read back for checks."""
 from __future__ import annotations
 
 import json
@@ -8,31 +8,18 @@ import re
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import boto3
 from botocore.config import Config
 
+from tests.swf_helpers import wait_until
+
 ROOT = Path(__file__).resolve().parents[1]
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "serve-tests", "AWS_SECRET_ACCESS_KEY": "serve-tests",
                "AWS_DEFAULT_REGION": "us-east-1"}
 ENDPOINT_LINE = re.compile(r"SWF endpoint on (http://127\.0\.0\.1:(\d+))")
-
-
-def wait_until(condition: Callable[[], Any], timeout: float = 60.0, what: str = "the condition",
-               every: float = 0.05) -> Any:
-    """Poll `condition` until it returns something truthy; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
-        time.sleep(every)
 
 
 class Processes:
@@ -113,16 +100,3 @@ class Server:
         import urllib.request
         with urllib.request.urlopen(f"{self.url}/status.json", timeout=10) as answer:
             return json.load(answer)
-
-
-def history(swf: Any, domain: str, execution: dict[str, str]) -> list[dict]:
-    """Every event of an execution, through the paginator."""
-    pages = swf.get_paginator("get_workflow_execution_history").paginate(
-        domain=domain, execution=execution)
-    return [event for page in pages for event in page["events"]]
-
-
-def closed(swf: Any, domain: str, execution: dict[str, str]) -> str | None:
-    """The close status, once the execution has closed."""
-    info = swf.describe_workflow_execution(domain=domain, execution=execution)["executionInfo"]
-    return info.get("closeStatus")

@@ -32,7 +32,8 @@ from garcon.loader import load_flow
 from garcon.worker import register_flow
 from garcon.worker.__main__ import parse
 from garcon_sim import Simulator, run_flow
-from tests.serve_processes import Server, wait_until
+from tests.serve_processes import Server
+from tests.swf_helpers import registered, wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
 PROGRAMS = {"garcon-sim": [sys.executable, "-m", "garcon_sim"],
@@ -177,15 +178,8 @@ def test_the_walkthrough_runs_against_garcon_sim_serve(block, processes):
     swf = server.client()
     processes.worker(server, "countries", flow="examples/country_flow.py")
 
-    def registered() -> bool:
-        try:
-            swf.describe_workflow_type(domain="dev", workflowType={"name": "country_flow",
-                                                                   "version": "1.0"})
-            return True
-        except swf.exceptions.UnknownResourceFault:
-            return False
-
-    wait_until(registered, what="the worker to register the flow")
+    wait_until(lambda: registered(swf, "dev", {"name": "country_flow", "version": "1.0"}),
+               what="the worker to register the flow")
     process, log = processes.start("readme", [sys.executable, "-c", block.text],
                                    env={"AWS_ENDPOINT_URL_SWF": server.url})
     assert process.wait(60) == 0, log.read_text()

@@ -16,24 +16,22 @@ import httpx
 import pytest
 
 from garcon_sim import dump_history
+from tests import swf_helpers
 from tests.serve_processes import ROOT, Server
 
 DOMAIN = "http"
 WORKFLOW = {"name": "page", "version": "1"}
 
 
+JOB = {"name": "job", "version": "1"}
+
+
 def register(swf):
-    swf.register_domain(name=DOMAIN, workflowExecutionRetentionPeriodInDays="1")
-    swf.register_workflow_type(domain=DOMAIN, **WORKFLOW, defaultTaskList={"name": "deciders"},
-                               defaultChildPolicy="TERMINATE",
-                               defaultTaskStartToCloseTimeout="600",
-                               defaultExecutionStartToCloseTimeout="3600")
+    swf_helpers.register(swf, DOMAIN, WORKFLOW, activity_types=(JOB,), activities="jobs")
 
 
 def decide(swf, *decisions):
-    task = swf.poll_for_decision_task(domain=DOMAIN, taskList={"name": "deciders"})
-    swf.respond_decision_task_completed(taskToken=task["taskToken"], decisions=list(decisions))
-    return task
+    return swf_helpers.decide(swf, DOMAIN, *decisions)
 
 
 def post(server, body, headers, chunked=False):
@@ -81,7 +79,7 @@ def test_bad_requests_get_swf_shaped_errors_and_the_server_serves_on_losing_noth
         "nested too deep": (400, "SerializationException"),
     }
     assert refused["a wrong type"][1]["message"] == (
-        "Expected a string at 'registrationStatus', got a number")
+        "Wrong JSON type: registrationStatus is an integer, not a string")
 
     # Over 1 MB without a Content-Length (chunked): cut off as it streams in.
     chunks = (b" " * 65_536 for _ in range(20))
@@ -123,46 +121,47 @@ def test_bad_requests_get_swf_shaped_errors_and_the_server_serves_on_losing_noth
 
 
 def test_200_long_polls_are_held_at_once_and_a_task_wakes_exactly_one(processes):
-    server = Server(processes, poll_timeout=2.5).start()
+    """The polls wait far longer than the test takes (however loaded the machine): one gets
+    the task, the 199 others wait on until the server stops, which answers them empty."""
+    server = Server(processes, poll_timeout=600).start()
     swf = server.client()
     register(swf)
-    swf.register_activity_type(domain=DOMAIN, name="job", version="1",
-                               defaultTaskList={"name": "jobs"},
-                               defaultTaskHeartbeatTimeout="NONE",
-                               defaultTaskScheduleToStartTimeout="NONE",
-                               defaultTaskStartToCloseTimeout="600",
-                               defaultTaskScheduleToCloseTimeout="NONE")
 
     async def polls():
         limits = httpx.Limits(max_connections=250, max_keepalive_connections=250)
-        async with httpx.AsyncClient(base_url=server.url, limits=limits, timeout=30) as client:
+        async with httpx.AsyncClient(base_url=server.url, limits=limits, timeout=None) as client:
             async def poll(number):
                 answer = await client.post("/", headers=target("PollForActivityTask"),
                                            json={"domain": DOMAIN, "taskList": {"name": "jobs"},
                                                  "identity": f"poller-{number}"})
                 return answer.status_code, answer.json()
 
-            held = [asyncio.ensure_future(poll(number)) for number in range(200)]
-            while True:  # until the server holds all 200 (not a timed wait: a condition)
+            async def waiting():
                 status = (await client.get("/status.json")).json()
-                if [entry["polls"] for entry in status["pollsWaiting"]] == [200]:
-                    break
+                return [entry["polls"] for entry in status["pollsWaiting"]]
+
+            held = [asyncio.ensure_future(poll(number)) for number in range(200)]
+            while await waiting() != [200]:  # until the server holds all 200 (a condition)
                 await asyncio.sleep(0.05)
             threads = server_threads(server)
             run_id = await asyncio.to_thread(start_and_schedule, swf)
             done, _ = await asyncio.wait(held, return_when=asyncio.FIRST_COMPLETED)
             first = [task.result() for task in done]
-            return first, await asyncio.gather(*held), threads, run_id
+            events = await asyncio.to_thread(swf_helpers.history, swf, DOMAIN,
+                                             {"workflowId": "jobs", "runId": run_id})
+            still = await waiting()
+            stopped = await asyncio.to_thread(server.stop)
+            return first, await asyncio.gather(*held), threads, events, still, stopped
 
-    first, answers, threads, run_id = asyncio.run(asyncio.wait_for(polls(), 60))
+    first, answers, threads, events, still, stopped = asyncio.run(asyncio.wait_for(polls(), 120))
     assert threads < 20, "a thread per poll"
     assert [status for status, _ in answers] == [200] * 200
     handed = [body for _, body in answers if "taskToken" in body]
     assert len(handed) == 1 and first == [(200, handed[0])]
+    assert still == [199]
     assert [body for _, body in answers if "taskToken" not in body] == [
         {"startedEventId": 0}] * 199
-    events = swf.get_workflow_execution_history(
-        domain=DOMAIN, execution={"workflowId": "jobs", "runId": run_id})["events"]
+    assert stopped == 0
     started = [event for event in events if event["eventType"] == "ActivityTaskStarted"]
     assert len(started) == 1
     assert started[0]["eventId"] == handed[0]["startedEventId"]
@@ -174,11 +173,8 @@ def server_threads(server):
 
 
 def start_and_schedule(swf):
-    run_id = swf.start_workflow_execution(domain=DOMAIN, workflowId="jobs",
-                                          workflowType=WORKFLOW)["runId"]
-    decide(swf, {"decisionType": "ScheduleActivityTask",
-                 "scheduleActivityTaskDecisionAttributes": {
-                     "activityType": {"name": "job", "version": "1"}, "activityId": "job-1"}})
+    run_id = swf_helpers.start(swf, DOMAIN, "jobs", WORKFLOW)["runId"]
+    decide(swf, swf_helpers.schedule(JOB, "job-1"))
     return run_id
 
 
@@ -248,6 +244,20 @@ def test_bad_options_are_one_line_and_exit_2(arguments, message):
     assert process.returncode == 2
     assert process.stderr.startswith(f"garcon-sim: error: {message}")
     assert process.stderr.count("\n") == 1 and "Traceback" not in process.stderr
+
+
+@pytest.mark.parametrize("missing", ["uvicorn", "starlette"])
+def test_serve_without_its_extra_says_how_to_install_it_in_one_line_and_exit_2(missing):
+    """The server's dependencies are the `serve` extra's (the production worker needs none of
+    them): here made unimportable, as in an environment installed without the extra."""
+    blocked = (f"import sys; sys.modules[{missing!r}] = None; from garcon_sim.cli import main; "
+               f"sys.exit(main(['serve', '--port', '0']))")
+    process = subprocess.run([sys.executable, "-c", blocked], cwd=ROOT, capture_output=True,
+                             text=True, timeout=60)
+    assert (process.returncode, process.stdout) == (2, "")
+    assert process.stderr == (
+        f"garcon-sim: error: serving needs {missing}, which is not installed: pip install "
+        f"'garcon-sim[serve]' (in a checkout: pip install -e '.[serve]')\n")
 
 
 def test_a_port_in_use_or_another_seed_are_one_line_and_exit_2(processes, tmp_path):

@@ -3,9 +3,13 @@ that a replay rebuilds the state byte for byte (tokens included), where the cloc
 a restart, that deadlines fire alike however finely the clock was moved, and what a journal
 that cannot be written does."""
 import asyncio
+import collections
+import itertools
 import json
+import random
 import re
 import sqlite3
+from datetime import datetime
 
 import httpx
 import pytest
@@ -16,38 +20,12 @@ from garcon_sim.server.driver import ClockDriver
 from garcon_sim.server.journal import Journal, JournalError
 from garcon_sim.server.polls import LongPolls
 from garcon_sim.server.served import ServedService
+from tests import swf_helpers
+from tests.swf_helpers import Clocks, ServedClient, call, open_served
 
 DOMAIN = "journal"
 WORKFLOW = {"name": "flow", "version": "1"}
 ACTIVITY = {"name": "act", "version": "1"}
-
-
-class Clocks:
-    """A wall clock and a monotonic clock that move only when the test says."""
-
-    def __init__(self, wall: float = 1_800_000_000.0) -> None:
-        self.wall_seconds = wall
-        self.monotonic_seconds = 100.0
-
-    def wall(self) -> float:
-        return self.wall_seconds
-
-    def monotonic(self) -> float:
-        return self.monotonic_seconds
-
-    def pass_(self, seconds: float) -> None:
-        self.wall_seconds += seconds
-        self.monotonic_seconds += seconds
-
-
-def open_served(path, clocks, **options):
-    return ServedService.open(db=path, wall=clocks.wall, monotonic=clocks.monotonic, **options)
-
-
-def call(served, operation, **params):
-    answer = served.call(operation, params, json.dumps(params).encode())
-    assert answer.status == 200, answer.body
-    return answer.body
 
 
 def histories(served):
@@ -55,19 +33,15 @@ def histories(served):
 
 
 def register(served):
-    call(served, "RegisterDomain", name=DOMAIN, workflowExecutionRetentionPeriodInDays="1")
-    call(served, "RegisterWorkflowType", domain=DOMAIN, **WORKFLOW,
-         defaultTaskList={"name": "decisions"}, defaultChildPolicy="TERMINATE",
-         defaultTaskStartToCloseTimeout="60", defaultExecutionStartToCloseTimeout="3600")
-    call(served, "RegisterActivityType", domain=DOMAIN, **ACTIVITY,
-         defaultTaskList={"name": "work"}, defaultTaskHeartbeatTimeout="10",
-         defaultTaskScheduleToStartTimeout="NONE", defaultTaskStartToCloseTimeout="30",
-         defaultTaskScheduleToCloseTimeout="NONE")
+    swf_helpers.register(ServedClient(served), DOMAIN, WORKFLOW, activity_types=(ACTIVITY,),
+                         decisions="decisions", activities="work",
+                         workflow_defaults={"defaultTaskStartToCloseTimeout": "60"},
+                         activity_defaults={"defaultTaskHeartbeatTimeout": "10",
+                                            "defaultTaskStartToCloseTimeout": "30"})
 
 
 def schedule(activity_id):
-    return {"decisionType": "ScheduleActivityTask", "scheduleActivityTaskDecisionAttributes": {
-        "activityType": ACTIVITY, "activityId": activity_id, "input": f"<{activity_id}>"}}
+    return swf_helpers.schedule(ACTIVITY, activity_id, input=f"<{activity_id}>")
 
 
 def drive(served, clocks):
@@ -194,24 +168,19 @@ def test_deadlines_fire_alike_whether_the_clock_moves_in_one_step_or_in_many():
     def scenario(steps):
         sim = Simulator(seed=3)
         swf = sim.direct_client()
-        swf.register_domain(name=DOMAIN, workflowExecutionRetentionPeriodInDays="1")
-        swf.register_workflow_type(domain=DOMAIN, **WORKFLOW,
-                                   defaultTaskList={"name": "decisions"},
-                                   defaultChildPolicy="TERMINATE",
-                                   defaultTaskStartToCloseTimeout="5",
-                                   defaultExecutionStartToCloseTimeout="100")
-        swf.register_activity_type(domain=DOMAIN, **ACTIVITY, defaultTaskList={"name": "work"},
-                                   defaultTaskHeartbeatTimeout="3",
-                                   defaultTaskScheduleToStartTimeout="7",
-                                   defaultTaskStartToCloseTimeout="9",
-                                   defaultTaskScheduleToCloseTimeout="12")
-        run_id = swf.start_workflow_execution(domain=DOMAIN, workflowId="w",
-                                              workflowType=WORKFLOW)["runId"]
-        task = swf.poll_for_decision_task(domain=DOMAIN, taskList={"name": "decisions"})
-        swf.respond_decision_task_completed(taskToken=task["taskToken"], decisions=[
-            schedule(f"a{n}") for n in range(4)] + [
+        swf_helpers.register(swf, DOMAIN, WORKFLOW, activity_types=(ACTIVITY,),
+                             decisions="decisions", activities="work",
+                             workflow_defaults={"defaultTaskStartToCloseTimeout": "5",
+                                                "defaultExecutionStartToCloseTimeout": "100"},
+                             activity_defaults={"defaultTaskHeartbeatTimeout": "3",
+                                                "defaultTaskScheduleToStartTimeout": "7",
+                                                "defaultTaskStartToCloseTimeout": "9",
+                                                "defaultTaskScheduleToCloseTimeout": "12"})
+        run_id = swf_helpers.start(swf, DOMAIN, "w", WORKFLOW)["runId"]
+        swf_helpers.decide(swf, DOMAIN, *[schedule(f"a{n}") for n in range(4)], *[
             {"decisionType": "StartTimer", "startTimerDecisionAttributes": {
-                "timerId": f"t{n}", "startToFireTimeout": str(n)}} for n in range(0, 9, 2)])
+                "timerId": f"t{n}", "startToFireTimeout": str(n)}} for n in range(0, 9, 2)],
+                           task_list="decisions")
         for _ in range(2):
             swf.poll_for_activity_task(domain=DOMAIN, taskList={"name": "work"})
         for step in steps:  # 60 virtual seconds: every kind of timeout, the decision's too
@@ -290,3 +259,134 @@ def test_a_journal_that_cannot_be_written_answers_500_and_stops_the_server(tmp_p
     served.close()
     reopened = Journal(tmp_path / "state.sqlite")
     assert [entry.operation for entry in reopened.entries()] == ["RegisterDomain"]
+
+
+# The invariant replay rests on: every change of the world moves `World.revision`, so that the
+# read-only calls that changed something are journaled (served.py). A replay after a session
+# heavy in what read-only calls may change (page tokens, polls that start tasks) must rebuild
+# the whole state, not just the histories.
+
+CACHES = frozenset({"_now"})
+"""Attributes that memoise what the state gives (World._now: the clock's instant as a
+datetime), and may differ however equal the states are."""
+
+
+def state_lines(value, path="world", seen=None):
+    """Every value reachable from `value`, as `path = value` lines in a deterministic order;
+    an object met again is a reference to where it was met first (ids differ, paths do not);
+    functions are their names, a random generator its state."""
+    seen = {} if seen is None else seen
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return [f"{path} = {value!r}"]
+    if isinstance(value, datetime):
+        return [f"{path} = {value.isoformat()}"]
+    if callable(value) and not isinstance(value, type) and hasattr(value, "__qualname__"):
+        owner = getattr(value, "__self__", None)
+        target = f" of {seen.get(id(owner), '?')}" if owner is not None else ""
+        return [f"{path} = <function {value.__qualname__}{target}>"]
+    if isinstance(value, random.Random):
+        return [f"{path} = <random {hash(value.getstate())}>"]
+    if isinstance(value, itertools.count):
+        return [f"{path} = {value!r}"]
+    if isinstance(value, (dict, list, tuple, collections.deque)):
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        lines = [f"{path} = <{type(value).__name__} of {len(value)}>"]
+        for key, item in items:
+            lines += state_lines(item, f"{path}[{key!r}]", seen)
+        return lines
+    if id(value) in seen:
+        return [f"{path} = <the {seen[id(value)]}>"]
+    seen[id(value)] = path
+    slots = [name for cls in type(value).__mro__ for name in getattr(cls, "__slots__", ())]
+    names = [*getattr(value, "__dict__", {}), *slots]
+    lines = [f"{path} = <{type(value).__name__}>"]
+    for name in names:
+        if name not in CACHES and hasattr(value, name):
+            lines += state_lines(getattr(value, name), f"{path}.{name}", seen)
+    return lines
+
+
+def whole_state(served):
+    service = served.simulator.service
+    return state_lines(service.world) + state_lines(service.throttles, "throttles")
+
+
+def paging_and_polling(served, clocks):
+    """Pages of histories, of decision tasks and of listings; polls empty and not; runs that
+    close and are forgotten (a domain without retention), page tokens that expire; then the
+    same again on new runs. The forgotten brief run's execution."""
+    swf = ServedClient(served)
+    register(served)
+    swf_helpers.register(swf, "brief", WORKFLOW, retention="0", decisions="brief")
+    brief = swf_helpers.start(swf, "brief", "brief-1", WORKFLOW)
+    swf_helpers.decide(swf, "brief", {"decisionType": "CompleteWorkflowExecution"},
+                       task_list="brief")
+    for session in range(2):
+        runs = [swf_helpers.start(swf, DOMAIN, f"run-{session}-{n}", WORKFLOW, input="{}")
+                for n in range(3)]
+        for _ in runs:
+            task = swf.poll_for_decision_task(domain=DOMAIN, taskList={"name": "decisions"},
+                                              maximumPageSize=1)
+            while "nextPageToken" in task:
+                task = {**swf.poll_for_decision_task(
+                    domain=DOMAIN, taskList={"name": "decisions"}, maximumPageSize=1,
+                    nextPageToken=task["nextPageToken"]), "taskToken": task["taskToken"]}
+            swf.respond_decision_task_completed(taskToken=task["taskToken"], decisions=[
+                schedule("a"), schedule("b"), {"decisionType": "StartTimer",
+                                               "startTimerDecisionAttributes": {
+                                                   "timerId": "t", "startToFireTimeout": "20"}}])
+        work_and_read(served, swf, clocks, runs)
+        if session == 0:
+            clocks.pass_(25 * 3600)  # every page token expires; the first runs are forgotten
+            served.catch_up()
+    return brief
+
+
+def work_and_read(served, swf, clocks, runs):
+    since = {"oldestDate": clocks.wall_seconds - 3600}
+    held = []
+    for step in range(12):
+        clocks.pass_(1.75)  # seconds a float holds exactly: the clock resumes where it was
+        swf.poll_for_activity_task(domain=DOMAIN, taskList={"name": "nothing"})
+        task = swf.poll_for_activity_task(domain=DOMAIN, taskList={"name": "work"},
+                                          identity=f"w{step}")
+        if "taskToken" in task:
+            held.append(task)
+        if step % 3 == 0 and held:  # answered, or timed out on its heartbeat meanwhile
+            done = {"taskToken": held.pop(0)["taskToken"]}
+            served.call("RespondActivityTaskCompleted", done, json.dumps(done).encode())
+        page = swf.list_open_workflow_executions(domain=DOMAIN, startTimeFilter=since,
+                                                 maximumPageSize=1)
+        swf.list_open_workflow_executions(domain=DOMAIN, startTimeFilter=since,
+                                          maximumPageSize=1, nextPageToken=page["nextPageToken"])
+        history = swf.get_workflow_execution_history(domain=DOMAIN, execution=runs[step % 3],
+                                                     maximumPageSize=2)
+        swf.get_workflow_execution_history(domain=DOMAIN, execution=runs[step % 3],
+                                           maximumPageSize=2,
+                                           nextPageToken=history["nextPageToken"])
+        swf.count_open_workflow_executions(domain=DOMAIN, startTimeFilter=since)
+        swf.describe_workflow_execution(domain=DOMAIN, execution=runs[0])
+        served.catch_up()  # the clock driver, between calls
+
+
+def test_a_replay_after_paging_and_polling_rebuilds_the_whole_state(tmp_path):
+    clocks = Clocks()
+    path = tmp_path / "state.sqlite"
+    served = open_served(path, clocks, seed=3)
+    brief = paging_and_polling(served, clocks)
+    world = served.world
+    assert ("brief", brief["workflowId"], brief["runId"]) not in world.runs  # forgotten
+    assert not any(key[1].startswith("run-0-") for key in world.runs)  # forgotten too
+    oldest = next(iter(world.cursors.values())).issued
+    assert world.clock.millis - oldest < 3_600_000  # the second session's: the first's went
+    before = whole_state(served)
+    assert len(before) > 1_000  # the walk reaches every run, task, token and cursor
+    served.close()
+
+    again = open_served(path, clocks)
+    after = whole_state(again)
+    first = next((n for n, (a, b) in enumerate(zip(before, after, strict=False)) if a != b),
+                 None)
+    assert first is None and len(before) == len(after), (
+        f"line {first}: {before[first]!r} != {after[first]!r}" if first is not None
+        else f"{len(before)} lines, then {len(after)}")

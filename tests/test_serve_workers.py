@@ -10,8 +10,10 @@ import sys
 from collections import Counter
 
 from garcon_sim import dump_history, reenact
+from tests import swf_helpers
 from tests.items_flow import planned_failures
-from tests.serve_processes import Server, closed, history, wait_until
+from tests.serve_processes import Server
+from tests.swf_helpers import closed, history, registered, wait_until
 
 DOMAIN = "serve"
 WORKFLOW = {"name": "items", "version": "1.0"}
@@ -21,18 +23,8 @@ CLOSES = {"ActivityTaskCompleted": "completed", "ActivityTaskFailed": "failed",
 
 
 def start(swf, workflow_id):
-    wait_until(lambda: registered(swf), what="the workers to register the flow")
-    run_id = swf.start_workflow_execution(domain=DOMAIN, workflowId=workflow_id,
-                                          workflowType=WORKFLOW, input="{}")["runId"]
-    return {"workflowId": workflow_id, "runId": run_id}
-
-
-def registered(swf, workflow_type=WORKFLOW, domain=DOMAIN):
-    try:
-        swf.describe_workflow_type(domain=domain, workflowType=workflow_type)
-        return True
-    except (swf.exceptions.UnknownResourceFault, swf.exceptions.ClientError):
-        return False
+    wait_until(lambda: registered(swf, DOMAIN, WORKFLOW), what="the workers to register the flow")
+    return swf_helpers.start(swf, DOMAIN, workflow_id, WORKFLOW, input="{}")
 
 
 def answered(logs):
@@ -170,23 +162,30 @@ def test_an_attempt_held_by_a_killed_worker_times_out_and_another_worker_retries
 
     events = history(swf, DOMAIN, execution)
     by_id = {event["eventId"]: event for event in events}
-    timed_out = [event for event in events if event["eventType"] == "ActivityTaskTimedOut"]
+    # The holder's attempt, and only it, is what this test is about: under load another
+    # attempt may time out too (60 virtual seconds are 3 real ones) and be retried.
+    timed_out = [event for event in events if event["eventType"] == "ActivityTaskTimedOut"
+                 and event["activityTaskTimedOutEventAttributes"]["startedEventId"]
+                 == started[0]["eventId"]]
     assert len(timed_out) == 1
     details = timed_out[0]["activityTaskTimedOutEventAttributes"]
-    assert details["startedEventId"] == started[0]["eventId"]
     # The item's task declares timeout=60: the attempt times out 60 virtual seconds after
     # it started (3 s of real time at --speed 20), as SWF would.
     assert details["timeoutType"] == "START_TO_CLOSE"
     elapsed = timed_out[0]["eventTimestamp"] - by_id[details["startedEventId"]]["eventTimestamp"]
     assert elapsed.total_seconds() == 60
-    retried = [event for event in events if event["eventType"] == "ActivityTaskStarted"
-               and event["eventId"] > timed_out[0]["eventId"]
-               and event["activityTaskStartedEventAttributes"]["identity"] == "rescuer"]
-    assert len(retried) == 1
+    item = by_id[details["scheduledEventId"]]["activityTaskScheduledEventAttributes"][
+        "activityId"]
+    attempts = {event["eventId"] for event in events
+                if event["eventType"] == "ActivityTaskScheduled"
+                and event["activityTaskScheduledEventAttributes"]["activityId"] == item}
     completed = [event for event in events if event["eventType"] == "ActivityTaskCompleted"
-                 and event["activityTaskCompletedEventAttributes"]["startedEventId"]
-                 == retried[0]["eventId"]]
-    assert len(completed) == 1
+                 and event["activityTaskCompletedEventAttributes"]["scheduledEventId"]
+                 in attempts]
+    assert len(completed) == 1  # retried after the timeout, by the rescuer
+    answered_by = by_id[completed[0]["activityTaskCompletedEventAttributes"]["startedEventId"]]
+    assert answered_by["activityTaskStartedEventAttributes"]["identity"] == "rescuer"
+    assert answered_by["eventId"] > timed_out[0]["eventId"]
 
 
 def test_a_worker_stopped_mid_attempt_while_the_server_is_down_answers_once_it_is_back(

@@ -9,6 +9,7 @@ from botocore.client import BaseClient
 from botocore.exceptions import ClientError, ParamValidationError
 
 from garcon_sim import Simulator, dump_history
+from tests import swf_helpers
 
 START = datetime(2026, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
 DOMAIN = "d"
@@ -17,22 +18,17 @@ JOB = {"name": "job", "version": "1"}
 
 
 def schedule(activity_id: str, **extra: Any) -> dict[str, Any]:
-    return {"decisionType": "ScheduleActivityTask", "scheduleActivityTaskDecisionAttributes": {
-        "activityType": JOB, "activityId": activity_id, **extra}}
+    return swf_helpers.schedule(JOB, activity_id, **extra)
 
 
 def script(sim: Simulator, swf: Any) -> str:
     """A run through most of the API, with time passing; its histories, dumped."""
-    swf.register_domain(name=DOMAIN, workflowExecutionRetentionPeriodInDays="3")
-    swf.register_workflow_type(domain=DOMAIN, **FLOW, defaultTaskList={"name": "deciders"},
-                               defaultChildPolicy="TERMINATE",
-                               defaultExecutionStartToCloseTimeout="3600",
-                               defaultTaskStartToCloseTimeout="30")
-    swf.register_activity_type(domain=DOMAIN, **JOB, defaultTaskList={"name": "workers"},
-                               defaultTaskScheduleToStartTimeout="60",
-                               defaultTaskScheduleToCloseTimeout="120",
-                               defaultTaskStartToCloseTimeout="50",
-                               defaultTaskHeartbeatTimeout="10")
+    swf_helpers.register(swf, DOMAIN, FLOW, activity_types=(JOB,), retention="3",
+                         workflow_defaults={"defaultTaskStartToCloseTimeout": "30"},
+                         activity_defaults={"defaultTaskScheduleToStartTimeout": "60",
+                                            "defaultTaskScheduleToCloseTimeout": "120",
+                                            "defaultTaskStartToCloseTimeout": "50",
+                                            "defaultTaskHeartbeatTimeout": "10"})
     run_id = swf.start_workflow_execution(domain=DOMAIN, workflowId="main", workflowType=FLOW,
                                           input="go", tagList=["t"])["runId"]
     sim.clock.advance(seconds=0.25)

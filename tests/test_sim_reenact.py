@@ -17,8 +17,8 @@ WITH_HISTORY = sorted(path for path in RECORDINGS.glob("*.json")
                       if "history" in json.loads(path.read_text()))
 
 
-def events_of(name: str) -> list[dict[str, Any]]:
-    return copy.deepcopy(json.loads((RECORDINGS / name).read_text())["history"]["events"])
+def events_of(path: Path) -> list[dict[str, Any]]:
+    return copy.deepcopy(json.loads(path.read_text())["history"]["events"])
 
 
 def renumber(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -40,7 +40,7 @@ def test_every_recorded_history_reenacts_without_difference(path: Path) -> None:
 
 
 def test_a_timer_that_fires_later_than_recorded_is_a_departure() -> None:
-    events = events_of("timer_and_cancel.json")
+    events = events_of(RECORDINGS / "timer_and_cancel.json")
     events[5]["timerStartedEventAttributes"]["startToFireTimeout"] = "20"
     result = reenact({"events": events})
     assert not result.ok
@@ -53,7 +53,7 @@ def test_a_timer_that_fires_later_than_recorded_is_a_departure() -> None:
 
 
 def test_an_event_written_far_from_its_recorded_instant_is_a_departure() -> None:
-    events = events_of("with_replays.json")
+    events = events_of(RECORDINGS / "with_replays.json")
     for event in events[6:]:
         event["eventTimestamp"] += 5
     result = reenact(events)
@@ -62,7 +62,7 @@ def test_an_event_written_far_from_its_recorded_instant_is_a_departure() -> None
 
 
 def test_a_missing_decision_task_is_a_departure() -> None:
-    events = events_of("cancel_requested.json")
+    events = events_of(RECORDINGS / "cancel_requested.json")
     del events[7]  # the DecisionTaskScheduled after WorkflowExecutionCancelRequested
     for event in events[7:]:
         attributes = next(value for key, value in event.items() if key.endswith("Attributes"))
@@ -74,7 +74,7 @@ def test_a_missing_decision_task_is_a_departure() -> None:
 
 
 def test_a_different_reference_is_a_departure() -> None:
-    events = events_of("unrequested_signal.json")
+    events = events_of(RECORDINGS / "unrequested_signal.json")
     events[9]["activityTaskCompletedEventAttributes"]["startedEventId"] = 5
     result = reenact(events)
     assert [str(d) for d in result.differences] == [
@@ -83,12 +83,12 @@ def test_a_different_reference_is_a_departure() -> None:
 
 def test_a_history_must_begin_with_its_start() -> None:
     with pytest.raises(HistoryFormatError, match="WorkflowExecutionStarted"):
-        reenact(renumber(events_of("chain_send_result.json")[1:]))
+        reenact(renumber(events_of(RECORDINGS / "chain_send_result.json")[1:]))
 
 
 def refused_schedule(cause: str) -> list[dict[str, Any]]:
     """The first decision of chain_send_result.json, refused by SWF with `cause`."""
-    events = events_of("chain_send_result.json")[:5]
+    events = events_of(RECORDINGS / "chain_send_result.json")[:5]
     scheduled = events[4].pop("activityTaskScheduledEventAttributes")
     events[4].update(eventType="ScheduleActivityTaskFailed",
                      scheduleActivityTaskFailedEventAttributes={

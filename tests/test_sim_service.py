@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from garcon.limits import REQUEST_HEADER_BYTES
 from garcon_sim import Simulator, SWFLimits, dump_history
-from garcon_sim.validation import REQUEST_HEADER_BYTES
 
 DOMAIN = "test"
 WORKFLOW = {"name": "flow", "version": "1"}
@@ -933,13 +933,51 @@ def test_list_and_count_filters(swf: Any, sim: Simulator) -> None:
 
 
 def test_closed_runs_are_forgotten_after_the_retention_period(swf: Any, sim: Simulator) -> None:
+    """Forgotten as SWF forgets them, and dropped from memory (a server runs for weeks): the
+    tokens of their tasks answer "unknown execution", as while the run was kept."""
     run_id = start(swf)
+    decide(swf, schedule("a"))
+    held = work(swf)
     swf.terminate_workflow_execution(domain=DOMAIN, workflowId="wf")
     sim.clock.advance(seconds=86_400)
     assert describe(swf, run_id)["executionInfo"]["closeStatus"] == "TERMINATED"
-    sim.clock.advance(seconds=1)
+    with pytest.raises(swf.exceptions.UnknownResourceFault) as kept:
+        swf.respond_activity_task_completed(taskToken=held["taskToken"])
+    world = sim.service.world
+    assert (DOMAIN, "wf", run_id) in world.runs
+    sim.clock.advance(milliseconds=1)
     with pytest.raises(swf.exceptions.UnknownResourceFault):
         describe(swf, run_id)
+    assert world.runs == {} and world.domain_runs == {DOMAIN: {}}
+    with pytest.raises(swf.exceptions.UnknownResourceFault) as forgotten:
+        swf.respond_activity_task_completed(taskToken=held["taskToken"])
+    assert str(forgotten.value) == str(kept.value)
+
+
+def test_page_tokens_are_forgotten_once_expired_and_still_read_as_expired(
+        swf: Any, sim: Simulator) -> None:
+    run_id = start(swf)
+    execution = {"workflowId": "wf", "runId": run_id}
+
+    def first_page(**options: Any) -> dict[str, Any]:
+        return swf.get_workflow_execution_history(domain=DOMAIN, execution=execution,
+                                                  maximumPageSize=1, **options)
+
+    old = [first_page()["nextPageToken"] for _ in range(5)]
+    world = sim.service.world
+    assert [*world.cursors] == old
+    sim.clock.advance(seconds=86_400)
+    assert first_page(nextPageToken=old[0])["events"][0]["eventId"] == 2  # 24 h: still good
+    sim.clock.advance(milliseconds=1)
+    fresh = first_page()["nextPageToken"]
+    assert [*world.cursors] == [fresh]  # the expired ones went as a new one came
+    for token in (old[0], old[4]):
+        with pytest.raises(ClientError, match="Specified token has exceeded its maximum "
+                                              "lifetime"):
+            first_page(nextPageToken=token)
+    assert first_page(nextPageToken=fresh)["events"][0]["eventId"] == 2
+    with pytest.raises(ClientError, match="Invalid nextPageToken"):
+        first_page(nextPageToken="bm90IG91cnM=")
 
 
 def test_history_pages_forward_and_in_reverse(swf: Any) -> None:

@@ -315,6 +315,78 @@ def test_activity_worker_selects_activities_by_name(swf):
             .activities] == ["flow_report", "flow_work"]
 
 
+@pytest.mark.parametrize(("names", "message"), [
+    (["wrok", "setup"], "flow has no activity wrok (it has flow_report, flow_setup, flow_work)"),
+    ([], "no activity named: give one or more of flow's activities (it has flow_report, "
+         "flow_setup, flow_work)"),
+])
+def test_a_worker_of_names_the_flow_lacks_or_of_none_is_refused_naming_what_it_has(
+        swf, names, message):
+    with pytest.raises(activity.UnknownActivityError) as refused:
+        ActivityWorker(fan_out(1), names, client=swf)
+    assert str(refused.value) == message
+
+
+def one_activity(name="job"):
+    """A flow of one activity whose task records the contexts it ran with."""
+    ran = []
+    create = activity.create("dev", "flow")
+    job = create(name=name, run=runner.Sync(lambda context, activity: ran.append(context)))
+    return types.SimpleNamespace(domain="dev", name="flow", job=job), ran
+
+
+@pytest.mark.parametrize(("given", "reason"), [
+    ("not json", "its input cannot be read: Expecting value: line 1 column 1 (char 0)"),
+    ("[" * 150 + "]" * 150, "its input cannot be read: it is JSON nested more than 100 levels "
+                            "deep"),
+    ('["a", "list"]', "its input cannot be read: it is JSON but not an object (list)"),
+])
+def test_an_input_that_cannot_be_read_fails_its_attempt_with_the_reason(swf, given, reason):
+    """A decider of another making may schedule any text as an input: the attempt is answered
+    (failed, naming why), instead of being taken and left to time out, every retry."""
+    flow, ran = one_activity()
+    register_flow(swf, flow)
+    run_id = start(swf, flow)
+    task = swf.poll_for_decision_task(domain="dev", taskList={"name": "flow"})
+    swf.respond_decision_task_completed(taskToken=task["taskToken"], decisions=[{
+        "decisionType": "ScheduleActivityTask", "scheduleActivityTaskDecisionAttributes": {
+            "activityId": "job-1", "activityType": {"name": "flow_job", "version": "1.0"},
+            "input": given, **flow.job.instances({})[0].timeouts()}}])
+    [poller] = ActivityWorker(flow, client=swf).pollers()
+    assert poller() == 0.0 and poller.worked
+    events = history(swf, flow, run_id)
+    assert types_of(events)[-3:] == ["ActivityTaskStarted", "ActivityTaskFailed",
+                                     "DecisionTaskScheduled"]
+    assert events[-2]["activityTaskFailedEventAttributes"]["reason"] == reason
+    assert ran == []
+
+
+def test_run_serves_each_poller_waiting_out_backoffs_on_stop_as_the_command_does(sim, swf):
+    """`run()` is the command's loop: a throttled poll is one error of the poller, backed off
+    on the stop event (which cuts the wait short), never a sleep of its own."""
+    flow, _ = one_activity()
+    errors, waits = [], []
+
+    class Stop(threading.Event):
+        def wait(self, timeout=None):
+            waits.append(timeout)
+            return self.is_set()
+
+    stop = Stop()
+
+    def on_exception(actor, error):
+        errors.append(error)
+        if len(errors) == 3:
+            stop.set()
+
+    flow.job.on_exception = on_exception
+    sim.throttle("PollForActivityTask", 3)
+    worker = ActivityWorker(flow, client=swf, sleep=lambda seconds: pytest.fail("slept"))
+    worker.run(stop=stop)
+    assert [error.response["Error"]["Code"] for error in errors] == ["ThrottlingException"] * 3
+    assert len(waits) == 3 and all(0 <= wait <= 4 for wait in waits)
+
+
 def test_respond_is_tried_again_while_throttled(sim, swf):
     flow = fan_out(1)
     waits = []

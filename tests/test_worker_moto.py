@@ -13,7 +13,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 import types
 import urllib.request
 from contextlib import contextmanager
@@ -24,6 +23,7 @@ import pytest
 
 from garcon import activity, runner
 from garcon.worker import ActivityWorker, DeciderWorker, register_flow
+from tests.swf_helpers import closed, history, registered, wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
@@ -45,33 +45,17 @@ def worker(moto_endpoint, flow, *extra, env=None):
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
-def wait_until(condition, timeout=60.0, what="the condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def wait_closed(swf, domain, workflow_id, run_id):
-    wait_until(lambda: swf.describe_workflow_execution(
-        domain=domain, execution={"workflowId": workflow_id, "runId": run_id})[
-        "executionInfo"]["executionStatus"] == "CLOSED", what="the execution to close")
+    wait_until(lambda: closed(swf, domain, {"workflowId": workflow_id, "runId": run_id}),
+               what="the execution to close")
 
 
-def registered(swf, domain, name):
-    try:
-        swf.describe_workflow_type(domain=domain, workflowType={"name": name, "version": "1.0"})
-        return True
-    except swf.exceptions.UnknownResourceFault:
-        return False
+def type_of(name):
+    return {"name": name, "version": "1.0"}
 
 
-def history(swf, domain, workflow_id, run_id):
-    return swf.get_workflow_execution_history(
-        domain=domain, execution={"workflowId": workflow_id, "runId": run_id})["events"]
+def events_of(swf, domain, workflow_id, run_id):
+    return history(swf, domain, {"workflowId": workflow_id, "runId": run_id})
 
 
 def stop(process, signum=signal.SIGTERM, timeout=30):
@@ -88,14 +72,14 @@ def test_the_worker_runs_a_custom_decider_flow_to_completion_and_stops_on_sigter
         moto_endpoint, swf):
     process = worker(moto_endpoint, "examples/coffee_shop.py:flow")
     try:
-        wait_until(lambda: registered(swf, "dev", "coffee_shop"), what="registration")
+        wait_until(lambda: registered(swf, "dev", type_of("coffee_shop")), what="registration")
         run_id = swf.start_workflow_execution(
             domain="dev", workflowId="coffee-1", input=json.dumps({}),
             workflowType={"name": "coffee_shop", "version": "1.0"})["runId"]
         wait_closed(swf, "dev", "coffee-1", run_id)
     finally:
         code, output = stop(process)
-    events = history(swf, "dev", "coffee-1", run_id)
+    events = events_of(swf, "dev", "coffee-1", run_id)
     assert events[-1]["eventType"] == "WorkflowExecutionCompleted", output
     scheduled = [e["activityTaskScheduledEventAttributes"]["activityId"] for e in events
                  if e["eventType"] == "ActivityTaskScheduled"]
@@ -129,11 +113,11 @@ def busy_worker(moto_endpoint, swf, tmp_path, workflow_id, instances=1, *extra):
     process = worker(moto_endpoint, "tests/blocking_flow.py", *extra,
                      env={"BLOCKING_FLOW_RELEASE": str(release)})
     try:
-        wait_until(lambda: registered(swf, "it", "blocking"), what="registration")
+        wait_until(lambda: registered(swf, "it", type_of("blocking")), what="registration")
         run_id = swf.start_workflow_execution(
             domain="it", workflowId=workflow_id, input=json.dumps({"instances": instances}),
             workflowType={"name": "blocking", "version": "1.0"})["runId"]
-        wait_until(lambda: [e["eventType"] for e in history(swf, "it", workflow_id, run_id)
+        wait_until(lambda: [e["eventType"] for e in events_of(swf, "it", workflow_id, run_id)
                             ].count("ActivityTaskStarted") == instances,
                    what=f"{instances} attempt(s) to start")
     except BaseException:
@@ -175,7 +159,7 @@ def test_sigterm_finishes_the_task_in_hand_and_a_second_signal_exits_at_once(
             process.kill()
     assert code == 128 + signal.SIGTERM
     assert "ActivityTaskCompleted" not in [
-        e["eventType"] for e in history(swf, "it", "block-1", run_id)]
+        e["eventType"] for e in events_of(swf, "it", "block-1", run_id)]
 
 
 @pytest.mark.parametrize("instances", [1, 3])
@@ -188,7 +172,7 @@ def test_sigterm_while_busy_lets_every_attempt_finish_answer_and_exit_0(
                                            "--concurrency", str(instances))
     try:
         assert "ActivityTaskCompleted" not in [
-            e["eventType"] for e in history(swf, "it", workflow_id, run_id)]
+            e["eventType"] for e in events_of(swf, "it", workflow_id, run_id)]
         process.send_signal(signal.SIGTERM)
         release.touch()
         output, _ = process.communicate(timeout=30)
@@ -197,7 +181,7 @@ def test_sigterm_while_busy_lets_every_attempt_finish_answer_and_exit_0(
             process.kill()
     assert process.returncode == 0, output
     completed = [json.loads(e["activityTaskCompletedEventAttributes"]["result"])
-                 for e in history(swf, "it", workflow_id, run_id)
+                 for e in events_of(swf, "it", workflow_id, run_id)
                  if e["eventType"] == "ActivityTaskCompleted"]
     assert completed == [{"released": True}] * instances, output
 
@@ -211,13 +195,18 @@ def test_a_bad_concurrency_is_one_line_and_exit_2(moto_endpoint):
         "more), not '0'")
 
 
-def test_an_unknown_activity_is_one_line_and_exit_2(moto_endpoint):
-    process = worker(moto_endpoint, "examples/country_flow.py", "--activities", "activity_9")
+@pytest.mark.parametrize(("selection", "message"), [
+    ("activity_9", "country_flow has no activity activity_9"),
+    (",", "no activity named: give one or more of country_flow's activities"),
+])
+def test_an_unknown_or_empty_activity_selection_is_one_line_and_exit_2(moto_endpoint, selection,
+                                                                       message):
+    process = worker(moto_endpoint, "examples/country_flow.py", "--activities", selection)
     output, _ = process.communicate(timeout=30)
     assert process.returncode == 2
     assert output.strip() == (
-        "python -m garcon.worker: error: examples/country_flow.py has no activity activity_9 "
-        "(it has country_flow_activity_1, country_flow_activity_2, country_flow_activity_3)")
+        f"python -m garcon.worker: error: {message} (it has country_flow_activity_1, "
+        f"country_flow_activity_2, country_flow_activity_3)")
 
 
 # Registration refused: an IAM user without swf:Register*, on moto's IAM checks.
@@ -270,7 +259,7 @@ def drive_to_the_close(swf, flow, run_id, workflow_id):
         flow, client=swf)
     for _ in range(10):
         decider.answer(decider.poll())
-        events = history(swf, flow.domain, workflow_id, run_id)
+        events = events_of(swf, flow.domain, workflow_id, run_id)
         if events[-1]["eventType"].startswith("WorkflowExecution") and len(events) > 1:
             return events
         task = worker.poll(flow.a)
@@ -337,7 +326,7 @@ def test_the_worker_command_starts_without_register_permission(moto_endpoint, sw
             wait_closed(restricted, "iam-command", "command-1", run_id)
         finally:
             code, output = stop(process)
-        events = history(restricted, "iam-command", "command-1", run_id)
+        events = events_of(restricted, "iam-command", "command-1", run_id)
     assert code == 0, output
     assert "WARNING garcon.worker: RegisterDomain iam-command refused, going on" in output
     assert events[-1]["eventType"] == "WorkflowExecutionCompleted", output
@@ -349,7 +338,7 @@ def test_a_result_nested_too_deep_fails_the_workflow_instead_of_looping(moto_end
     decision. Now the attempt fails with the reason, and so does the workflow (retry=0)."""
     process = worker(moto_endpoint, "examples/country_flow.py", "--decider")
     try:
-        wait_until(lambda: registered(swf, "dev", "country_flow"), what="registration")
+        wait_until(lambda: registered(swf, "dev", type_of("country_flow")), what="registration")
         run_id = swf.start_workflow_execution(
             domain="dev", workflowId="deep-1", input=json.dumps({}),
             workflowType={"name": "country_flow", "version": "1.0"})["runId"]
@@ -360,7 +349,7 @@ def test_a_result_nested_too_deep_fails_the_workflow_instead_of_looping(moto_end
         wait_closed(swf, "dev", "deep-1", run_id)
     finally:
         code, output = stop(process)
-    closed = history(swf, "dev", "deep-1", run_id)[-1]
+    closed = events_of(swf, "dev", "deep-1", run_id)[-1]
     assert closed["eventType"] == "WorkflowExecutionFailed", output
     assert closed["workflowExecutionFailedEventAttributes"]["reason"] == (
         "country_flow_activity_1-1 did not complete in 1 attempt (retry=0); last: failed (its "

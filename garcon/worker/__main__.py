@@ -17,13 +17,13 @@ import threading
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from garcon.activity import find_workflow_activities
+from garcon.activity import UnknownActivityError
 from garcon.loader import FlowError, load_flow
 from garcon.log import worker_logger
 from garcon.worker.activities import ActivityWorker
 from garcon.worker.client import flow_client, register_flow, setup_error
 from garcon.worker.deciding import DeciderWorker
-from garcon.worker.polling import serve
+from garcon.worker.polling import start_serving
 
 PROG = "python -m garcon.worker"
 
@@ -72,16 +72,13 @@ def main(argv: list[str] | None = None) -> int:
                              need_credentials=True)
         pollers = _pollers(flow, client, args)
         register_flow(client, flow, logger)
-    except (FlowError, BotoCoreError, ClientError) as error:
+    except (FlowError, UnknownActivityError, BotoCoreError, ClientError) as error:
         message = setup_error(error) if isinstance(error, BotoCoreError) else error
         print(f"{PROG}: error: {message}", file=sys.stderr)
         return 2
     stop = threading.Event()
     _stop_on_signals(stop, logger)
-    threads = [threading.Thread(target=serve, args=(poller, stop), name=poller.name,
-                                daemon=True) for poller in pollers]
-    for thread in threads:
-        thread.start()
+    threads = start_serving(pollers, stop)
     logger.info("%s: %d thread(s) polling the task lists of %s in domain %s", PROG,
                 len(threads), flow.name, flow.domain)
     while any(thread.is_alive() for thread in threads):
@@ -101,13 +98,6 @@ def _pollers(flow, client, args: argparse.Namespace) -> list:
     if args.activities is not None or everything:
         worker = ActivityWorker(flow, args.activities, client=client,
                                 concurrency=args.concurrency)
-        found = {a.name for a in worker.activities} | {
-            a.name.removeprefix(f"{flow.name}_") for a in worker.activities}
-        unknown = sorted(set(args.activities or ()) - found)
-        if unknown:
-            known = sorted(a.name for a in find_workflow_activities(flow) if not a.external)
-            raise FlowError(f"{args.flow} has no activity {', '.join(unknown)} (it has "
-                            f"{', '.join(known)})")
         pollers += worker.pollers(identity)
     return pollers
 

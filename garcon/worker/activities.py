@@ -13,13 +13,14 @@ from typing import Any, NamedTuple
 
 from botocore.exceptions import ClientError
 
-from garcon import utils
-from garcon.activity import Activity, find_workflow_activities, worker_runner
+from garcon import payload, utils
+from garcon.activity import Activity, find_workflow_activities, resolve_activity_names
+from garcon.decider import describe_error
 from garcon.decisions import shorten
 from garcon.limits import SWF_LIMITS, SWFLimits
 from garcon.log import LOGGER_PREFIX, execution_logger, worker_logger
 from garcon.worker.client import flow_client
-from garcon.worker.polling import Backoff, Poller, is_gone, report, respond
+from garcon.worker.polling import Backoff, Poller, is_gone, report, respond, start_serving
 
 POLL_ATTEMPTS = 5
 """How often garcon's `Activity.poll_for_activity()` polls while SWF throttles."""
@@ -37,7 +38,9 @@ class ActivityExecution:
     """What a task receives as `activity`: the attempt it runs in, and its heartbeat.
 
     `ActivityExecution(client, activity_id, task_token, input)` is garcon's form (`input` as
-    SWF gives it, JSON); the worker makes one from an activity task with `of_task`.
+    SWF gives it, JSON); the worker makes one from an activity task with `of_task`. Input that
+    cannot be read (not JSON, nested too deep, not an object) leaves `context` empty and says
+    why in `unreadable`: the attempt then fails with that reason instead of running.
     """
 
     def __init__(self, client: Any, activity_id: str | None, task_token: str | None,
@@ -51,7 +54,7 @@ class ActivityExecution:
         self.run_id = run_id
         self.domain = domain
         self.activity = activity
-        self.context = json.loads(input) if input else {}
+        self.context, self.unreadable = _read_input(input)
         self.parallel = parallel
         """False in the simulator: Async runners then run their tasks in order, in one thread."""
         self.logger = (execution_logger(domain, workflow_id, run_id) if run_id
@@ -82,7 +85,20 @@ class ActivityExecution:
             raise ActivityCanceled(self.activity_id)
 
 
-class Answer(NamedTuple):
+def _read_input(text: str | None) -> tuple[dict, ValueError | None]:
+    """An activity input's context, or an empty one and why the input cannot be read."""
+    if not text:
+        return {}, None
+    try:
+        context = payload.parse(text)
+    except ValueError as error:  # PayloadError, json.JSONDecodeError
+        return {}, error
+    if not isinstance(context, dict):
+        return {}, ValueError(f"it is JSON but not an object ({type(context).__name__})")
+    return context, None
+
+
+class AttemptAnswer(NamedTuple):
     """What an attempt answers SWF: `call` (a Respond* method, None when nobody waits for the
     answer) with `request`."""
 
@@ -94,10 +110,14 @@ class Answer(NamedTuple):
 
 
 class ActivityWorker:
-    """Runs a flow's activities (all, or those named): `run()` polls each task list in
-    `concurrency` threads of their own (garcon's API, which had one); the command loop and the
-    simulator harness call `poll`, `attempt` and `send`. `ActivityWorker(client, flow)`, as
-    garcon's example projects write it, works too."""
+    """Runs a flow's activities (all, or those named): `run()` serves each task list in
+    `concurrency` threads of their own (garcon's API, which had one), as `python -m
+    garcon.worker` does; the simulator harness calls `poll`, `attempt` and `send`.
+    `ActivityWorker(client, flow)`, as garcon's example projects write it, works too.
+
+    `activities` names activities as given to `create` or by their full type names; a name the
+    flow does not have, or an empty list, raises UnknownActivityError naming those it has.
+    """
 
     def __init__(self, flow: Any, activities: Iterable[str] | None = None, *, client: Any = None,
                  concurrency: int = 1, limits: SWFLimits = SWF_LIMITS,
@@ -108,13 +128,13 @@ class ActivityWorker:
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
             raise ValueError(f"concurrency is a number of attempts at once (1 or more), not "
                              f"{concurrency!r}")
+        self.activities = resolve_activity_names(flow, activities)
         self.concurrency = concurrency
         """How many attempts of each activity run at once, each polled for and answered by a
         thread of its own."""
         self.flow = flow
         self.worker_activities = activities
         """The names asked for (garcon's), or None for all."""
-        self._backoffs: dict[str, Backoff] = {}
         self.sleep = sleep
         """How to wait out a backoff (the simulator's is virtual)."""
         self.rng = rng or random.Random()
@@ -124,9 +144,7 @@ class ActivityWorker:
             flow, connections=self.connections_needed(flow, concurrency))
         self.limits = limits
         self.logger = logger or worker_logger()
-        wanted = None if activities is None else set(activities)
-        self.activities = [a for a in find_workflow_activities(flow) if not a.external and (
-            wanted is None or a.name in wanted or a.name.removeprefix(f"{flow.name}_") in wanted)]
+        self._own_pollers: dict[tuple[str, str | None], Poller] = {}
 
     @classmethod
     def serving(cls, activity: Activity, **options: Any) -> ActivityWorker:
@@ -142,39 +160,20 @@ class ActivityWorker:
         return len(find_workflow_activities(flow)) * concurrency + 2
 
     def run(self, stop: threading.Event | None = None, identity: str | None = None) -> None:
-        """Run every activity's `run()` over and over, each in `concurrency` threads, until
-        `stop` is set (never, by default, as in garcon); once it is, each thread finishes and
-        answers the attempt in hand."""
-        threads = [threading.Thread(target=worker_runner, args=(activity, stop),
-                                    kwargs={"identity": identity, "worker": self},
-                                    name=self._thread_name(activity, number), daemon=True)
-                   for activity in self.activities
-                   for number in range(1, self.concurrency + 1)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
+        """Serve each of `pollers()` in a thread of its own until `stop` is set (never, by
+        default, as in garcon); once it is, each thread finishes and answers the attempt in
+        hand (a backoff being waited out is cut short)."""
+        for thread in start_serving(self.pollers(identity), stop or threading.Event()):
             thread.join()
 
     def run_once(self, activity: Activity, identity: str | None = None) -> bool:
-        """garcon's `Activity.run()`: poll the activity's task list once, run the task that
-        came and answer it, with the activity's logger named after the execution meanwhile.
-        An error is logged, handed to `on_exception` and waited out (a backoff). True."""
-        def step() -> bool:
-            execution = self.poll_execution(activity, identity)
-            if not execution.activity_id:
-                return False
-            activity.set_log_context(execution.context)
-            self.answer(activity, execution)
-            return True
-
-        backoff = self._backoffs.setdefault(threading.current_thread().name,
-                                            Backoff(rng=self.rng))
-        poller = Poller(step, name=f"activity worker of {activity.name}", logger=self.logger,
-                        on_exception=activity.on_exception, actor=activity, backoff=backoff)
-        try:
-            delay = poller()
-        finally:
-            activity.unset_log_context()
+        """garcon's `Activity.run()`: one call of the activity's poller (poll the task list
+        once, run the task that came and answer it); an error is logged, handed to
+        `on_exception` and waited out, a backoff that grows while the errors go on. True."""
+        key = (activity.name, identity)
+        if key not in self._own_pollers:
+            self._own_pollers[key] = self.poller(activity, identity)
+        delay = self._own_pollers[key]()
         if delay:
             self.sleep(delay)
         return True
@@ -236,13 +235,13 @@ class ActivityWorker:
         """`execute`, for an execution in hand."""
         return self.send(self.attempt(activity, execution))
 
-    def attempt(self, activity: Activity, execution: ActivityExecution) -> Answer:
+    def attempt(self, activity: Activity, execution: ActivityExecution) -> AttemptAnswer:
         """Run an attempt's tasks; what to answer SWF (`send` sends it). The simulator's
         harness sends it later, once the attempt's virtual duration is over."""
         began = time.monotonic()
-        return Answer(execution, began, *self._run(activity, execution))
+        return AttemptAnswer(execution, began, *self._run(activity, execution))
 
-    def send(self, answer: Answer) -> str:
+    def send(self, answer: AttemptAnswer) -> str:
         """Send an attempt's answer, if it has one; the attempt's outcome ("gone" when the
         task timed out or its execution closed before the answer)."""
         execution, outcome = answer.execution, answer.outcome
@@ -255,9 +254,16 @@ class ActivityWorker:
 
     def _run(self, activity: Activity, execution: ActivityExecution):
         client, limits = self.client, self.limits
+        if execution.unreadable is not None:
+            execution.logger.error("%s: its input cannot be read: %s", execution.activity_id,
+                                   execution.unreadable)
+            report(activity.on_exception, activity, execution.unreadable, execution.logger)
+            return "failed", client.respond_activity_task_failed, {"reason": shorten(
+                f"its input cannot be read: {execution.unreadable}", limits.reason)}
+        activity.set_log_context(execution.context)
         try:
             result = activity.execute_activity(execution)
-            payload = json.dumps(result or {})
+            answer = json.dumps(result or {})
         except ActivityCanceled:
             return "canceled", client.respond_activity_task_canceled, {}
         except ActivityTaskGone as gone:
@@ -265,16 +271,16 @@ class ActivityWorker:
             return "gone", None, {}
         except Exception as error:
             report(activity.on_exception, activity, error, execution.logger)
-            text = str(error)
-            reason = f"{type(error).__name__}: {text}" if text else type(error).__name__
             return "failed", client.respond_activity_task_failed, {
-                "reason": shorten(reason, limits.reason),
+                "reason": shorten(describe_error(error), limits.reason),
                 "details": shorten(traceback.format_exc(), limits.data)}
-        if len(payload) > limits.data:
+        finally:
+            activity.unset_log_context()
+        if len(answer) > limits.data:
             return "failed", client.respond_activity_task_failed, {
-                "reason": shorten(f"the result of {execution.activity_id} is {len(payload):,} "
+                "reason": shorten(f"the result of {execution.activity_id} is {len(answer):,} "
                                   f"characters, over SWF's {limits.data:,}", limits.reason)}
-        return "completed", client.respond_activity_task_completed, {"result": payload}
+        return "completed", client.respond_activity_task_completed, {"result": answer}
 
     def respond(self, call: Callable[..., Any], **request: Any) -> bool:
         """Send an attempt's answer (see `polling.respond`); False when the task is gone."""

@@ -16,6 +16,7 @@ from botocore.exceptions import (
 
 from garcon.activity import find_workflow_activities
 from garcon.limits import SWF_LIMITS
+from garcon.log import worker_logger
 from garcon.worker.polling import error_code
 
 CLIENT_CONFIG = Config(
@@ -77,7 +78,7 @@ def register_flow(client: Any, flow: Any, logger: logging.Logger | None = None) 
     its type alone. What exists already is fine; what SWF refuses (no credentials, no
     swf:Register* permission) is a warning naming the call, and the worker goes on: a type
     that is really missing fails the workflow when it is scheduled."""
-    logger = logger or logging.getLogger("garcon.worker")
+    logger = logger or worker_logger()
     domain, version = flow.domain, getattr(flow, "version", "1.0")
     calls = [
         ("RegisterDomain", client.register_domain, {

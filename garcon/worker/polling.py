@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
@@ -131,3 +131,13 @@ def serve(poller: Poller, stop: threading.Event) -> None:
         delay = poller()
         if delay:
             stop.wait(delay)
+
+
+def start_serving(pollers: Iterable[Poller], stop: threading.Event) -> list[threading.Thread]:
+    """A daemon thread for each poller, named after it, serving it until `stop` is set:
+    started, for the caller to join."""
+    threads = [threading.Thread(target=serve, args=(poller, stop), name=poller.name,
+                                daemon=True) for poller in pollers]
+    for thread in threads:
+        thread.start()
+    return threads

@@ -16,7 +16,9 @@ the service stays free of threads, sockets and wall-clock reads:
   their task list (the service's one hook: `TaskQueues.on_push`).
 - `journal.py`: the SQLite journal: every call that changed the state, committed before its
   answer leaves, replayed in order at its instant to rebuild the state on a restart.
-- `run.py`: the command: options, the listening socket, the banner, uvicorn.
+- `run.py`: the command: options, the listening socket, the banner; `http_server.py`: uvicorn
+  running the app beside the clock driver. uvicorn and Starlette are the `serve` extra's, imported
+  only to serve: without them, `garcon-sim serve` says how to install them.
 """
 from .run import ServeError, ServeOptions, serve
 

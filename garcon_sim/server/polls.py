@@ -6,10 +6,13 @@ domain, task list): no thread each, so hundreds wait at once. The service's task
 when a task is queued (`TaskQueues.on_push`); after each call and each move of the clock,
 `dispatch` makes the poll again for the longest-waiting poller of each such task list, and
 again while tasks come out, through the same journaled path as any call. A poll is held
-(`hold`) in the same step as its empty answer, so that no task queued in between passes it by;
-one that waited its whole timeout is made once more and answered with what that gives.
-Past 1,000 pollers waiting on one task list, a poll is refused with LimitExceededFault, as SWF
-does.
+(`hold`) in the same step as its empty answer, so that no task queued in between passes it by.
+
+A waiter's future is settled once, by whichever comes first: `dispatch`, with the answer that
+started a task, or the poll's timeout, with None (the poll is then made once more and answered
+with what that gives). Either sees the other's result, even in the same turn of the loop: a task
+is never started for a poll that already gave up. Past `limits.pollers_per_task_list` (1,000)
+pollers waiting on one task list, a poll is refused with LimitExceededFault, as SWF does.
 """
 from __future__ import annotations
 
@@ -22,8 +25,6 @@ from ..errors import LimitExceededFault
 from .served import Answer, ServedService
 
 POLLS = ("PollForDecisionTask", "PollForActivityTask")
-POLLERS_PER_TASK_LIST = 1_000
-"""SWF's quota of pollers on one task list."""
 
 Key = tuple[str, str, str]
 """(operation, domain, task list name)."""
@@ -39,7 +40,7 @@ class Waiter:
         self.operation = operation
         self.params = params
         self.raw = raw
-        self.future: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
+        self.future: asyncio.Future[Answer | None] = asyncio.get_running_loop().create_future()
 
 
 class LongPolls:
@@ -70,9 +71,9 @@ class LongPolls:
         pollers, the LimitExceededFault answer instead."""
         key = (operation, params["domain"], params["taskList"]["name"])
         queue = self._waiting.setdefault(key, collections.deque())
-        if len(queue) >= POLLERS_PER_TASK_LIST:
-            fault = LimitExceededFault(f"More than {POLLERS_PER_TASK_LIST:,} pollers on task "
-                                       f"list {key[2]}")
+        quota = self.served.simulator.limits.pollers_per_task_list
+        if len(queue) >= quota:
+            fault = LimitExceededFault(f"More than {quota:,} pollers on task list {key[2]}")
             return Answer(fault.status, fault.body(), wire_body(fault.body()))
         waiter = Waiter(key, operation, params, raw)
         queue.append(waiter)
@@ -80,13 +81,11 @@ class LongPolls:
 
     async def wait(self, waiter: Waiter) -> Answer | None:
         """The answer the poll got when a task came, or None once the timeout passed."""
+        expiry = asyncio.get_running_loop().call_later(self.timeout, _give_up, waiter)
         try:
-            return await asyncio.wait_for(asyncio.shield(waiter.future), self.timeout)
-        except asyncio.TimeoutError:
-            return None
+            return await waiter.future
         finally:
-            if not waiter.future.done():
-                waiter.future.cancel()
+            expiry.cancel()
             queue = self._waiting.get(waiter.key)
             if queue is not None:
                 if waiter in queue:
@@ -123,3 +122,9 @@ class LongPolls:
                 if not waiter.future.done():
                     waiter.future.set_result(
                         self.served.call(waiter.operation, waiter.params, waiter.raw))
+
+
+def _give_up(waiter: Waiter) -> None:
+    """The poll's time is up: settle it empty, unless a task came first."""
+    if not waiter.future.done():
+        waiter.future.set_result(None)

@@ -1,29 +1,23 @@
-"""`garcon-sim serve`: put the pieces together and run them under uvicorn."""
+"""`garcon-sim serve`: check the options, listen, open the state, and run the HTTP server
+(`http_server.py`: uvicorn and Starlette, the `serve` extra, imported only now)."""
 from __future__ import annotations
 
-import asyncio
 import math
 import os
-import signal
 import socket
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
+from types import ModuleType
 from typing import TextIO
 
-import uvicorn
-
 from ..clock import from_millis
-from .app import ServerApp
-from .driver import ClockDriver
 from .journal import JournalError
-from .polls import LongPolls
 from .served import ServedService
 
 PROG = "garcon-sim serve"
-KEEP_ALIVE_SECONDS = 65
-"""Idle connections are kept longer than a long poll, so that pollers reuse theirs."""
+SERVE_DEPENDENCIES = frozenset({"uvicorn", "starlette", "httptools", "uvloop"})
+"""What the `serve` extra installs: the rest of garcon and garcon_sim runs without them."""
 
 
 class ServeError(Exception):
@@ -53,6 +47,7 @@ def serve(options: ServeOptions, out: TextIO = sys.stdout) -> int:
                          f"{options.poll_timeout:g}")
     if not 0 <= options.port <= 65535:
         raise ServeError(f"--port must be from 0 to 65535, not {options.port}")
+    http_server = _http_server()
     listener = _listen(options.host, options.port)
     try:
         served = ServedService.open(db=options.db, seed=options.seed, speed=options.speed)
@@ -60,7 +55,7 @@ def serve(options: ServeOptions, out: TextIO = sys.stdout) -> int:
         listener.close()
         raise ServeError(str(error)) from None
     try:
-        server = _Server(served, options.poll_timeout)
+        server = http_server.HTTPServer(served, options.poll_timeout)
         _banner(out, served, options, listener.getsockname()[1])
         server.run(sockets=[listener])
     finally:
@@ -69,6 +64,20 @@ def serve(options: ServeOptions, out: TextIO = sys.stdout) -> int:
         print(f"{PROG}: stopped: {server.fatal}", file=sys.stderr)
         return 1
     return 0
+
+
+def _http_server() -> ModuleType:
+    """The module that runs the HTTP server, once its dependencies are found."""
+    try:
+        from . import http_server
+    except ImportError as error:
+        missing = (error.name or "").partition(".")[0]
+        if missing not in SERVE_DEPENDENCIES:
+            raise
+        raise ServeError(f"serving needs {missing}, which is not installed: pip install "
+                         f"'garcon-sim[serve]' (in a checkout: pip install -e '.[serve]')"
+                         ) from None
+    return http_server
 
 
 def _listen(host: str, port: int) -> socket.socket:
@@ -105,41 +114,3 @@ def _banner(out: TextIO, served: ServedService, options: ServeOptions, port: int
     for line in lines:
         print(f"{PROG}: {line}", file=out)
     out.flush()
-
-
-class _Server(uvicorn.Server):
-    """uvicorn's server, with the clock driver running beside it and the long polls answered
-    when it stops."""
-
-    def __init__(self, served: ServedService, poll_timeout: float) -> None:
-        self.served = served
-        self.polls = LongPolls(served, poll_timeout)
-        self.driver = ClockDriver(served, self.polls, on_fatal=self._stop)
-        self.fatal: str | None = None
-        app = ServerApp(served, self.polls, self.driver, on_fatal=self._stop)
-        super().__init__(uvicorn.Config(app, lifespan="off", log_level="warning",
-                                        access_log=False, server_header=False,
-                                        timeout_keep_alive=KEEP_ALIVE_SECONDS))
-        self._clock: asyncio.Task | None = None
-
-    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
-        """SIGINT or SIGTERM: stop gracefully and exit 0 (uvicorn would raise the signal again
-        once stopped); a second SIGINT stops at once."""
-        if self.should_exit and sig == signal.SIGINT:
-            self.force_exit = True
-        self.should_exit = True
-
-    def _stop(self, message: str) -> None:
-        self.fatal = message
-        self.should_exit = True
-
-    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
-        self.served.commit_in_groups(asyncio.get_running_loop())
-        await super().startup(sockets)
-        self._clock = asyncio.create_task(self.driver.run())
-
-    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
-        if self._clock is not None:
-            self._clock.cancel()
-        self.polls.release()
-        await super().shutdown(sockets)

@@ -82,13 +82,13 @@ class ServedService:
                 start = round(wall() * 1000)
                 if journal is not None:
                     journal.create(seed, start)
-                simulator, replayed = Simulator(seed=seed, start_time=from_millis(start)), 0
+                simulator, replayed = _simulator(seed, start), 0
             else:
                 if seed is not None and seed != journal.seed:
                     raise JournalError(f"{journal.path} holds the state of seed {journal.seed}, "
                                        f"not {seed}: leave --seed out to go on with it")
                 seed = journal.seed
-                simulator = Simulator(seed=seed, start_time=from_millis(journal.start_millis))
+                simulator = _simulator(seed, journal.start_millis)
                 replayed = replay(simulator, journal)
             now = wall()
             resume = simulator.clock.millis
@@ -158,6 +158,13 @@ class ServedService:
             self._group.stop()
         if self.journal is not None:
             self.journal.close()
+
+
+def _simulator(seed: int, start_millis: int) -> Simulator:
+    """The served simulator: the HTTP edge measures each request's real bytes against SWF's
+    1 MB (app.py), so the service does not estimate them again by its own rule."""
+    return Simulator(seed=seed, start_time=from_millis(start_millis),
+                     estimate_request_size=False)
 
 
 def answer(simulator: Simulator, operation: str, params: dict[str, Any], *,
