@@ -21,7 +21,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
-from garcon.activity import find_workflow_activities
+from garcon.activity import (
+    UnknownActivityError,
+    resolve_activity,
+    resolve_activity_names,
+    short_name,
+)
 from garcon.budget import estimate, sharding_advice
 from garcon.decisions import counted
 from garcon.history import HistoryError, HistoryState
@@ -182,7 +187,7 @@ def _fleet_options(command: argparse.ArgumentParser, likely: bool = False) -> No
 
 def _run(args: argparse.Namespace) -> int:
     flow = load_flow(args.flow)
-    plan = [faults.fail(*_fail_option(text)) for text in args.fail]
+    plan = [faults.fail(*_fail_option(flow, text)) for text in args.fail]
     if args.fail_rate is not None:
         plan.append(faults.random_failures(args.fail_rate))
     show = _ProgressLine(sys.stderr) if sys.stderr.isatty() and not args.json else None
@@ -342,59 +347,64 @@ def _input(text: str | None) -> dict | None:
     return value
 
 
-def _fail_option(text: str) -> tuple[str, None, int | None]:
+def _fail_option(flow: Any, text: str) -> tuple[str, None, int | None]:
     name, _, times = text.partition(":")
     if not name:
         raise UsageError(f"--fail takes ACTIVITY[:TIMES], not {text!r}")
+    try:
+        resolve_activity(flow, name, where=f"--fail {text}", runnable=True)
+    except UnknownActivityError as error:
+        raise UsageError(str(error)) from None
     if times and not (times.isdigit() and int(times) > 0):
         raise UsageError(f"--fail {text}: TIMES is a number of attempts (1 or more)")
     return name, None, int(times) if times else None
 
 
 def _fleet(flow: Any, args: argparse.Namespace) -> tuple[dict[str, int], dict[str, Any]]:
-    """The workers and durations asked for, per activity (by type name)."""
-    names = {a.name: a.name for a in find_workflow_activities(flow) if not a.external}
-    names.update({name.removeprefix(f"{flow.name}_"): name for name in list(names)})
-    workers = _per_activity("--workers", args.workers, names, DEFAULT_WORKERS, _worker_count)
-    durations = _per_activity("--duration", args.duration, names, DEFAULT_DURATIONS,
-                              _duration)
+    """The workers and durations asked for, per activity a worker runs (by type name)."""
+    workers = _per_activity(flow, "--workers", args.workers, DEFAULT_WORKERS, _worker_count)
+    durations = _per_activity(flow, "--duration", args.duration, DEFAULT_DURATIONS, _duration)
     if args.decision_seconds < 0:
         raise UsageError(f"--decision-seconds {args.decision_seconds:g}: a number of seconds "
                          "(0 or more)")
     return workers, durations
 
 
-def _per_activity(option: str, texts: list[str], names: dict[str, str], default: Any,
-                  parse: Callable[[str, str], Any]) -> dict[str, Any]:
-    """`[ACTIVITY=]VALUE` options: VALUE for every activity, then for the ones named."""
-    found = dict.fromkeys(sorted(set(names.values())), default)
+def _per_activity(flow: Any, option: str, texts: list[str], default: Any,
+                  parse: Callable[[str], Any]) -> dict[str, Any]:
+    """`[ACTIVITY=]VALUE` options: VALUE for every activity, then for the ones named. An error
+    names the option and the value as written."""
+    found = {activity.name: default for activity in resolve_activity_names(flow, None)}
     for text in sorted(texts, key=lambda text: "=" in text):
         name, _, value = text.rpartition("=")
-        if name and name not in names:
-            raise UsageError(f"{option} {text}: the flow has no activity {name} (it has "
-                             f"{', '.join(sorted(set(names) - set(names.values())))})")
-        parsed = parse(option, value)
-        for key in ([names[name]] if name else found):
-            found[key] = parsed
+        where = f"{option} {text}"
+        try:
+            keys = [resolve_activity(flow, name, where=where, runnable=True).name] if name else [
+                *found]
+        except UnknownActivityError as error:
+            raise UsageError(str(error)) from None
+        try:
+            parsed = parse(value)
+        except ValueError as error:
+            raise UsageError(f"{where}: {error}") from None
+        found.update(dict.fromkeys(keys, parsed))
     return found
 
 
-def _worker_count(option: str, text: str) -> int:
+def _worker_count(text: str) -> int:
     if not (text.isdigit() and int(text) > 0):
-        raise UsageError(f"{option} {text}: a number of workers (1 or more)")
+        raise ValueError("a number of workers (1 or more)")
     return int(text)
 
 
-def _duration(option: str, text: str) -> Any:
+def _duration(text: str) -> Any:
     low, dash, high = text.partition("-")
     try:
-        if dash:
-            return uniform(float(low), float(high))
-        seconds = float(text)
-    except (ValueError, FleetError):
+        seconds = uniform(float(low), float(high)) if dash else float(text)
+    except ValueError:  # FleetError too
         seconds = -1
-    if not (seconds >= 0 and math.isfinite(seconds)):
-        raise UsageError(f"{option} {text}: SECONDS (0 or more) or LOW-HIGH")
+    if not (isinstance(seconds, Uniform) or (seconds >= 0 and math.isfinite(seconds))):
+        raise ValueError("SECONDS (0 or more) or LOW-HIGH")
     return seconds
 
 
@@ -407,7 +417,7 @@ def _describe_fleet(flow: Any, workers: dict[str, int], durations: dict[str, Any
     def per_activity(values: dict[str, Any], show: Callable[[Any], str]) -> str:
         if len({show(value) for value in values.values()}) == 1:
             return show(next(iter(values.values()))) + " for each activity"
-        return ", ".join(f"{name.removeprefix(f'{flow.name}_')} {show(value)}"
+        return ", ".join(f"{short_name(flow, resolve_activity(flow, name))} {show(value)}"
                          for name, value in values.items())
 
     return (f"workers: {per_activity(workers, str)}; attempts of "

@@ -24,7 +24,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from garcon import budget
-from garcon.activity import Activity
+from garcon.activity import (
+    Activity,
+    UnknownActivityError,
+    resolve_activity_mapping,
+    resolve_activity_names,
+)
 from garcon.payload import object_or_empty
 
 DEFAULT_WORKERS = budget.WORKERS
@@ -96,17 +101,17 @@ Durations = Duration | Mapping[str, Duration]
 class Fleet:
     """The fleet a run has, resolved against the activities its workers run."""
 
-    def __init__(self, flow_name: str, activities: list[Activity], workers: Workers,
-                 durations: Durations, decision_seconds: float, seed: int):
+    def __init__(self, flow: Any, workers: Workers, durations: Durations,
+                 decision_seconds: float, seed: int):
         if not _is_seconds(decision_seconds):
             raise FleetError(f"decision_seconds is a number of seconds (0 or more), not "
                              f"{decision_seconds!r}")
         self.decision_seconds = decision_seconds
         self._seed = seed
-        self._workers = _per_activity("workers", flow_name, activities, workers,
-                                      DEFAULT_WORKERS, _check_workers)
-        self._durations = _per_activity("durations", flow_name, activities, durations,
-                                        DEFAULT_DURATIONS, _check_duration)
+        self._workers = _per_activity("workers", flow, workers, DEFAULT_WORKERS,
+                                      _check_workers)
+        self._durations = _per_activity("durations", flow, durations, DEFAULT_DURATIONS,
+                                        _check_duration)
 
     def workers(self, activity: Activity) -> int:
         return self._workers[activity.name]
@@ -126,25 +131,19 @@ class Fleet:
         return seconds
 
 
-def _per_activity(what: str, flow_name: str, activities: list[Activity], given: Any,
-                  default: Any, check: Callable[[str, Any], Any]) -> dict[str, Any]:
-    """`given` for each activity (by type name): one value for all, or a mapping of names."""
+def _per_activity(what: str, flow: Any, given: Any, default: Any,
+                  check: Callable[[str, Any], Any]) -> dict[str, Any]:
+    """`given` for each activity the workers run (by type name): one value for all, or a
+    mapping of names (see `garcon.activity.resolve_activity`)."""
     if not isinstance(given, Mapping):
         check(what, given)
-        return {activity.name: given for activity in activities}
-    by_name = {}
-    for activity in activities:
-        by_name[activity.name] = by_name[activity.name.removeprefix(f"{flow_name}_")] = activity
-    unknown = sorted(str(name) for name in given if name not in by_name)
-    if unknown:
-        known = ", ".join(activity.name.removeprefix(f"{flow_name}_") for activity in activities)
-        raise FleetError(f"{what} names {', '.join(unknown)}: not an activity the simulator's "
-                         f"workers run (they run {known or 'none'})")
-    found = {activity.name: default for activity in activities}
+        return {activity.name: given for activity in resolve_activity_names(flow, None)}
     for name, value in given.items():
         check(f"{what}[{name!r}]", value)
-        found[by_name[name].name] = value
-    return found
+    try:
+        return resolve_activity_mapping(flow, given, default, where=what, runnable=True)
+    except UnknownActivityError as error:
+        raise FleetError(str(error)) from None
 
 
 def _check_workers(what: str, value: Any) -> None:

@@ -150,8 +150,14 @@ def test_run_takes_input_from_a_file(tmp_path):
     (["run", SEED_FLOW, "--fail", "activity_2:zero"], ["TIMES is a number"]),
     (["run", SEED_FLOW, "--fail-rate", "2"], ["between 0 and 1"]),
     (["run", SEED_FLOW, "--fail", "nosuch:2"], [
-        "fail('nosuch'): the flow country_flow has no activity 'nosuch' (its activities: "
+        "--fail nosuch:2: the flow country_flow has no activity 'nosuch' (its activities: "
         "activity_1, activity_2, activity_3)"]),
+    (["run", SEED_FLOW, "--workers", "activity_2=0"], [
+        "--workers activity_2=0: a number of workers (1 or more)"]),
+    (["run", SEED_FLOW, "--workers", "wrok=3"], [
+        "--workers wrok=3: the flow country_flow has no activity 'wrok'"]),
+    (["run", SEED_FLOW, "--duration", "activity_1=-1"], [
+        "--duration activity_1=-1: SECONDS (0 or more) or LOW-HIGH"]),
     (["budget", COFFEE], ["custom decider"]),
 ])
 def test_user_errors_are_one_line_and_exit_2(args, fragments):
@@ -277,8 +283,8 @@ def test_budget_for_a_fleet(tmp_path):
     assert "likely: 16,202 events without failures" in jittered.stdout
     bad = garcon_sim("budget", flow, "--workers", "small=3")
     assert (bad.returncode, bad.stdout) == (2, "")
-    assert bad.stderr == ("garcon-sim: error: --workers small=3: the flow has no activity "
-                          "small (it has big)\n")
+    assert bad.stderr == ("garcon-sim: error: --workers small=3: the flow wide has no "
+                          "activity 'small' (its activities: big)\n")
 
 
 def test_budget_exits_1_when_even_the_fewest_events_do_not_fit(tmp_path):

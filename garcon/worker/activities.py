@@ -128,7 +128,7 @@ class ActivityWorker:
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
             raise ValueError(f"concurrency is a number of attempts at once (1 or more), not "
                              f"{concurrency!r}")
-        self.activities = resolve_activity_names(flow, activities)
+        self.activities = resolve_activity_names(flow, activities, where="activities")
         self.concurrency = concurrency
         """How many attempts of each activity run at once, each polled for and answered by a
         thread of its own."""
