@@ -14,7 +14,6 @@ import contextlib
 import io
 import json
 import logging
-import math
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -27,7 +26,7 @@ from garcon.activity import (
     resolve_activity_names,
     short_name,
 )
-from garcon.budget import estimate, sharding_advice
+from garcon.budget import estimate, is_seconds, sharding_advice
 from garcon.decisions import counted
 from garcon.history import HistoryError, HistoryState
 from garcon.limits import SWF_LIMITS
@@ -403,7 +402,7 @@ def _duration(text: str) -> Any:
         seconds = uniform(float(low), float(high)) if dash else float(text)
     except ValueError:  # FleetError too
         seconds = -1
-    if not (isinstance(seconds, Uniform) or (seconds >= 0 and math.isfinite(seconds))):
+    if not (isinstance(seconds, Uniform) or is_seconds(seconds)):
         raise ValueError("SECONDS (0 or more) or LOW-HIGH")
     return seconds
 

@@ -37,7 +37,10 @@ TIMEOUT_KINDS = ("SCHEDULE_TO_START", "START_TO_CLOSE", "SCHEDULE_TO_CLOSE", "HE
 
 
 class FaultError(ValueError):
-    """A fault that cannot happen as asked; the message says why."""
+    """A fault that cannot happen as asked; the message says why. Raised once a run ended
+    (a `match` that selected nothing), it carries the run's `RunResult` as `result`."""
+
+    result: Any = None
 
 
 @dataclass(frozen=True)

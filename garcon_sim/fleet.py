@@ -17,7 +17,6 @@ close with a decision task of its own.
 """
 from __future__ import annotations
 
-import math
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -55,18 +54,13 @@ class AttemptInfo:
     the same run always draws the same values, whatever the fleet and the order of attempts."""
 
 
-def _is_seconds(value: Any) -> bool:
-    return (isinstance(value, (int, float)) and not isinstance(value, bool)
-            and math.isfinite(value) and value >= 0)
-
-
 class Uniform:
     """Durations drawn for each attempt uniformly between `low` and `high` seconds."""
 
     __slots__ = ("high", "low")
 
     def __init__(self, low: float, high: float):
-        if not (_is_seconds(low) and _is_seconds(high) and low <= high):
+        if not (budget.is_seconds(low) and budget.is_seconds(high) and low <= high):
             raise FleetError(f"uniform durations go from low to high seconds (0 <= low <= "
                              f"high), not {low!r} to {high!r}")
         self.low = low
@@ -103,7 +97,7 @@ class Fleet:
 
     def __init__(self, flow: Any, workers: Workers, durations: Durations,
                  decision_seconds: float, seed: int):
-        if not _is_seconds(decision_seconds):
+        if not budget.is_seconds(decision_seconds):
             raise FleetError(f"decision_seconds is a number of seconds (0 or more), not "
                              f"{decision_seconds!r}")
         self.decision_seconds = decision_seconds
@@ -125,7 +119,7 @@ class Fleet:
         seconds = duration(AttemptInfo(activity.name, activity_id, object_or_empty(input), number,
                                        random.Random(f"garcon-sim duration {self._seed} "
                                                      f"{activity_id} {number}")))
-        if not _is_seconds(seconds):
+        if not budget.is_seconds(seconds):
             raise FleetError(f"the duration of {activity_id} (attempt {number}) is {seconds!r}, "
                              "not a number of seconds (0 or more)")
         return seconds
@@ -147,12 +141,12 @@ def _per_activity(what: str, flow: Any, given: Any, default: Any,
 
 
 def _check_workers(what: str, value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+    if not budget.is_workers(value):
         raise FleetError(f"{what} is a number of workers (1 or more), not {value!r}")
 
 
 def _check_duration(what: str, value: Any) -> None:
-    if not (callable(value) or _is_seconds(value)):
+    if not (callable(value) or budget.is_seconds(value)):
         raise FleetError(f"{what} is a number of seconds (0 or more) or a function of the "
                          f"attempt, not {value!r}")
 

@@ -91,8 +91,12 @@ def run_flow(flow: Any, *, input: dict | None = None, seed: int = 0,
     faults.check_activities(flow)
     result = _Run(flow, sim, client, faults, seed, input, workflow_id,
                   (workers, durations, decision_seconds), progress).run()
-    faults.check_matches(lambda activity: [p for _, p in result._scheduled(activity)],
-                         completed=result.status == "COMPLETED")
+    try:
+        faults.check_matches(lambda activity: [p for _, p in result._scheduled(activity)],
+                             completed=result.status == "COMPLETED")
+    except FaultError as error:
+        error.result = result  # the run happened: its history explains the error
+        raise
     return result
 
 

@@ -158,6 +158,11 @@ def test_run_takes_input_from_a_file(tmp_path):
         "--workers wrok=3: the flow country_flow has no activity 'wrok'"]),
     (["run", SEED_FLOW, "--duration", "activity_1=-1"], [
         "--duration activity_1=-1: SECONDS (0 or more) or LOW-HIGH"]),
+    (["budget", SEED_FLOW, "--workers", "activity_2=-3"], [
+        "--workers activity_2=-3: a number of workers (1 or more)"]),
+    (["budget", SEED_FLOW, "--duration", "country_flow_activity_9=1"], [
+        "--duration country_flow_activity_9=1: the flow country_flow has no activity "
+        "'country_flow_activity_9'"]),
     (["budget", COFFEE], ["custom decider"]),
 ])
 def test_user_errors_are_one_line_and_exit_2(args, fragments):

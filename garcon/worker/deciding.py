@@ -25,7 +25,7 @@ from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from garcon.activity import find_workflow_activities
+from garcon.activity import find_workflow_activities, flow_version
 from garcon.context import ExecutionContext
 from garcon.decider import DecisionReport, decide_with_report, describe_error
 from garcon.decisions import fail_workflow
@@ -67,7 +67,7 @@ class DeciderWorker:
         self.client = client if client is not None else flow_client(flow)
         self.domain = flow.domain
         self.task_list = flow.name
-        self.version = getattr(flow, "version", "1.0")
+        self.version = flow_version(flow)
         self.activities = find_workflow_activities(flow)
         self.limits = limits
         self.on_exception = getattr(flow, "on_exception", None)
