@@ -64,7 +64,7 @@ def test_a_users_project_gets_the_fixture_without_a_conftest(tmp_path):
 
 def saved_history(output: str, test: str) -> Path:
     """The history the report of `test` says it saved, checking the command that draws it."""
-    report = output[output.index(f"_ {test} _"):].split("\n_", 1)[0]  # to the next test's
+    report = output[output.index(f"_ {test} _"):].split("\n__", 1)[0]  # to the next test's
     saved = Path(report.split("history saved to ", 1)[1].split()[0])
     assert saved.is_file()
     assert f"garcon-sim timeline {saved} -o {saved.with_suffix('.html')}" in report
