@@ -27,6 +27,7 @@ import heapq
 import itertools
 import json
 import random
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -56,14 +57,24 @@ from .fleet import (
 from .result import Progress, RunResult, UnknownNameError
 from .simulator import Simulator
 
-__all__ = ["Progress", "RunResult", "UnknownNameError", "run_flow"]
+__all__ = ["Progress", "RunInProgressError", "RunResult", "UnknownNameError", "run_flow"]
 
 IDENTITY = "garcon-sim"
-UNFROZEN = ["hypothesis", "_pytest.timing"]
+UNFROZEN = ["hypothesis", "_pytest", "pytest", "pluggy", "xdist", "execnet", "moto",
+            "werkzeug", "botocore", "boto3", "s3transfer", "urllib3", "requests", "starlette",
+            "uvicorn", "anyio"]
 """Modules that keep the real clock under freezegun: hypothesis times its own examples, pytest
-its tests and its session (through `_pytest.timing`)."""
-CLOSE_STATUSES = ("COMPLETED", "FAILED", "CANCELED", "TERMINATED", "TIMED_OUT",
-                  "CONTINUED_AS_NEW")
+its tests and its session; the AWS and HTTP clients sign and time real requests (a task that
+calls a real service) with it. Freezegun patches no module of these, which cuts a run's start
+by a third in a test process (benchmarks: 3.9 to 2.5 ms). The flow's own modules, garcon's
+and the standard library's stay frozen: a call from any of these within freezegun's five
+frames would see the real clock."""
+_RUNNING = threading.Lock()
+"""Held while a run is under way: it freezes the process's clock and seeds its `random`."""
+
+
+class RunInProgressError(RuntimeError):
+    """`run_flow` called while another run is under way in the process."""
 
 
 def run_flow(flow: Any, *, input: dict | None = None, seed: int = 0,
@@ -79,6 +90,11 @@ def run_flow(flow: Any, *, input: dict | None = None, seed: int = 0,
     (its clock and limits); otherwise one is made from `seed` and `start_time`. `workers`,
     `durations` and `decision_seconds` are the fleet (see `garcon_sim.fleet`). `progress` is
     called after every decision task.
+
+    A run changes state the whole process shares while it lasts: the clock every module sees
+    (freezegun) and Python's `random`. So one run at a time in a process: a `run_flow` called
+    while another is under way (from a task of the flow, or from another thread) raises
+    RunInProgressError. Run flows side by side in separate processes (pytest-xdist does).
     """
     if sim is not None and start_time is not None:
         raise ValueError("start_time belongs to the simulator: give one or the other")
@@ -89,8 +105,16 @@ def run_flow(flow: Any, *, input: dict | None = None, seed: int = 0,
             seed=seed, start_time=start_time)
     faults = plan(faults)
     faults.check_activities(flow)
-    result = _Run(flow, sim, client, faults, seed, input, workflow_id,
-                  (workers, durations, decision_seconds), progress).run()
+    if not _RUNNING.acquire(blocking=False):
+        raise RunInProgressError(
+            "a run_flow is already in progress in this process: a run freezes the clock and "
+            "seeds `random` for the whole process, so runs cannot nest or overlap (run them "
+            "one after the other, or in separate processes)")
+    try:
+        result = _Run(flow, sim, client, faults, seed, input, workflow_id,
+                      (workers, durations, decision_seconds), progress).run()
+    finally:
+        _RUNNING.release()
     try:
         faults.check_matches(lambda activity: [p for _, p in result._scheduled(activity)],
                              completed=result.status == "COMPLETED")
