@@ -185,6 +185,8 @@ def _fleet_options(command: argparse.ArgumentParser, likely: bool = False) -> No
 # Commands.
 
 def _run(args: argparse.Namespace) -> int:
+    _check_output("--out", args.out)
+    _check_output("--timeline", args.timeline)
     flow = load_flow(args.flow)
     plan = [faults.fail(*_fail_option(flow, text)) for text in args.fail]
     if args.fail_rate is not None:
@@ -245,6 +247,7 @@ def _reenact(args: argparse.Namespace) -> int:
 
 def _timeline(args: argparse.Namespace) -> int:
     from .timeline import write_timelines
+    _check_output("--output", args.output)
     executions = family(load_executions(args.history))
     ids = [execution.workflow_execution or {} for execution in executions]
     paths = write_timelines([(own.get("workflowId", ""), own.get("runId", ""), execution.events)
@@ -298,6 +301,7 @@ def _budget(args: argparse.Namespace) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     from .server import ServeError, ServeOptions, serve
+    _check_output("--db", args.db)
     options = ServeOptions(host=args.host, port=args.port,
                            db=None if args.db is None else Path(args.db), speed=args.speed,
                            seed=args.seed, poll_timeout=args.poll_timeout)
@@ -325,6 +329,19 @@ def _flow_output(show: _ProgressLine | None, to_stderr: bool) -> Iterator[None]:
                     stack.callback(handler.setStream, previous)
             stack.callback(show.clear)
         yield
+
+
+def _check_output(option: str, path: str | None) -> None:
+    """Refuse, before any work, a file that could not be written: its folder missing or not
+    a folder, or the path a folder itself."""
+    if path is None:
+        return
+    folder = Path(path).parent
+    problem = ("is a folder" if Path(path).is_dir() else
+               f"cannot be written: {folder} does not exist" if not folder.exists() else
+               f"cannot be written: {folder} is not a folder" if not folder.is_dir() else None)
+    if problem:
+        raise UsageError(f"{option} {path}: {problem}")
 
 
 def _input(text: str | None) -> dict | None:

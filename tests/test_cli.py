@@ -164,6 +164,16 @@ def test_run_takes_input_from_a_file(tmp_path):
         "--duration country_flow_activity_9=1: the flow country_flow has no activity "
         "'country_flow_activity_9'"]),
     (["budget", COFFEE], ["custom decider"]),
+    (["run", SEED_FLOW, "--out", "/missing/dir/x.json"], [
+        "--out /missing/dir/x.json: cannot be written: /missing/dir does not exist"]),
+    (["run", SEED_FLOW, "--timeline", "/dev/null/run.html"], [
+        "--timeline /dev/null/run.html: cannot be written: /dev/null is not a folder"]),
+    (["run", SEED_FLOW, "--out", "/tmp"], ["--out /tmp: is a folder"]),
+    (["timeline", str(DATA / "swf-histories" / "timer_and_cancel.json"), "-o",
+      "/missing/dir/x.html"], [
+        "--output /missing/dir/x.html: cannot be written: /missing/dir does not exist"]),
+    (["serve", "--db", "/missing/dir/state.sqlite"], [
+        "--db /missing/dir/state.sqlite: cannot be written: /missing/dir does not exist"]),
 ])
 def test_user_errors_are_one_line_and_exit_2(args, fragments):
     one_line_error(garcon_sim(*args), *fragments)

@@ -57,9 +57,9 @@ def test_the_worker_classes_without_a_region_say_what_to_set_when_they_first_nee
         no_aws, caplog):
     """garcon's way, `DeciderWorker(flow)` and `ActivityWorker(flow)` with no client: they are
     made (registering is skipped, saying why) and fail when asked to work, in one line."""
+    from garcon.loader import load_flow
     from garcon.worker import ActivityWorker, DeciderWorker
     from garcon.worker.lazy_client import ClientSetupError
-    from garcon.loader import load_flow
 
     flow = load_flow(str(ROOT / "examples" / "country_flow.py"))
     decider = DeciderWorker(flow)
