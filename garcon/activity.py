@@ -88,7 +88,8 @@ class Activity(GarconLogger):
         """Instances per child workflow execution ('auto': from the history budget), or None
         to run them all in the workflow's own history (see `garcon.shards`)."""
         self.pool_size = 0
-        """How many instances the last `instances()` gave (garcon's)."""
+        """How many instances the last `instances()` gave: garcon's record, read by nothing
+        here (each instance carries the pool size of whoever made it)."""
 
     def __repr__(self) -> str:
         return f"<Activity {self.name}>"
@@ -200,14 +201,16 @@ class ActivityInstance:
 
     `ActivityInstance(activity, local_context=None, execution_context=None)` is garcon's form;
     the id then follows from the local context. `pool_size` is how many instances the activity
-    has (by default, as many as its last `instances()` gave).
+    has, given by whoever made the instance (`Activity.instances`, the decider), 1 when not
+    given: its schedule-to-start timeout grows with it. (garcon read the activity's
+    `pool_size` instead, whatever last expanded it, and 0 before anything had.)
     """
 
     __slots__ = ("activity", "execution_context", "id", "local_context", "pool_size")
 
     def __init__(self, activity_worker: Activity, local_context: dict | None = None,
                  execution_context: Mapping[str, Any] | None = None, *,
-                 id: str | None = None, pool_size: int | None = None):
+                 id: str | None = None, pool_size: int = 1):
         self.activity = activity_worker
         self.local_context = local_context or {}
         self.execution_context = execution_context if execution_context is not None else {}
@@ -310,7 +313,7 @@ class ActivityInstance:
                  pool_size: int | None = None) -> tuple[int, int, int, int]:
         sizing = self._sizing(self.execution_context if execution_context is None
                               else execution_context)
-        pool = pool_size or self.pool_size or self.activity.pool_size or 1
+        pool = pool_size or self.pool_size
         schedule_to_start = min(pool * self.activity.schedule_to_start_timeout,
                                 SWF_LIMITS.longest_timeout_seconds)
         longest = min(schedule_to_start + sizing.timeout, SWF_LIMITS.longest_timeout_seconds)
