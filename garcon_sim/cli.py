@@ -31,6 +31,7 @@ from garcon.decisions import counted
 from garcon.history import HistoryError, HistoryState
 from garcon.limits import SWF_LIMITS
 from garcon.loader import FlowError, load_flow
+from garcon.payload import parse as parse_payload
 
 from . import faults
 from .faults import FaultError
@@ -355,8 +356,8 @@ def _input(text: str | None) -> dict | None:
         except OSError as error:
             raise UsageError(f"cannot read the input file {source}: {error.strerror}") from error
     try:
-        value = json.loads(text)
-    except ValueError as error:
+        value = parse_payload(text)
+    except ValueError as error:  # PayloadError too: nested too deep
         raise UsageError(f"{source} is not JSON: {error}") from error
     if not isinstance(value, dict):
         raise UsageError(f"{source} must be a JSON object, not {type(value).__name__}")

@@ -146,6 +146,8 @@ def test_run_takes_input_from_a_file(tmp_path):
     (["run", str(ROOT / "garcon" / "limits.py")], ["is not a flow"]),
     (["run", SEED_FLOW, "--input", "{not json"], ["the input is not JSON"]),
     (["run", SEED_FLOW, "--input", "[1]"], ["must be a JSON object, not list"]),
+    (["run", SEED_FLOW, "--input", "[" * 5_000 + "]" * 5_000], [
+        "the input is not JSON: it is JSON nested more than 100 levels deep"]),
     (["run", SEED_FLOW, "--input", "@missing.json"], ["cannot read the input file"]),
     (["run", SEED_FLOW, "--fail", "activity_2:zero"], ["TIMES is a number"]),
     (["run", SEED_FLOW, "--fail-rate", "2"], ["between 0 and 1"]),
