@@ -46,13 +46,11 @@ the same decisions in the same order (as long as the flow's own generators are d
 """
 from __future__ import annotations
 
-import gc
 import inspect
 import json
 import traceback
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,6 +68,7 @@ from garcon.activity import (
 from garcon.expansion import Expansion, Expansions
 from garcon.history import ChildRun, HistoryError, HistoryState, InstanceHistory
 from garcon.limits import SWF_LIMITS, SWFLimits
+from garcon.payload import json_kind
 from garcon.runner import RunnerMissing
 
 RETRYABLE_REFUSALS = frozenset({"OPEN_ACTIVITIES_LIMIT_EXCEEDED",
@@ -128,25 +127,8 @@ def decide_with_report(flow: Any, events: Iterable[dict] | HistoryState,
     `expansions` remembers activities' instances from one decision of an execution to the
     next (see `garcon.expansion`); the decisions are the same with or without it.
     """
-    with _cyclic_gc_paused():
-        state = events if isinstance(events, HistoryState) else _fold_whole(events)
-        return _Pass(flow, state, execution, limits,
-                     expansions or Expansions(remember=False)).run()
-
-
-@contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
-    """A fold makes a few objects per event, none in a cycle, and the cyclic collector they
-    set off walks the whole history (some 100,000 containers at 25,000 events) again and
-    again: pausing it halves the time of a large decision."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
+    state = events if isinstance(events, HistoryState) else _fold_whole(events)
+    return _Pass(flow, state, execution, limits, expansions or Expansions(remember=False)).run()
 
 
 class _Fatal(BaseException):
@@ -684,6 +666,10 @@ def describe_error(error: BaseException) -> str:
 def _fold_whole(events: Iterable[dict]) -> HistoryState:
     """The fold of a whole history, in eventId order: SWF gives it ascending, or descending on
     request (the fold says what is wrong with anything else)."""
+    if isinstance(events, (dict, str, bytes)):
+        raise TypeError(f"decide takes the history's events (a list of event objects), not "
+                        f"{json_kind(events)}"
+                        + (": pass its 'events'" if isinstance(events, dict) else ""))
     events = events if isinstance(events, list) else list(events)
     if not events:
         raise HistoryError("the history is empty: the decider needs the whole history, from "
