@@ -326,7 +326,7 @@ class _Pass:
         self.counts = {current.name: found.expansion.count if isinstance(
             found, shards.ShardPlan) else found.count for current, found in expansions
             if found is not None}
-        if self.state.decisions_completed == 0:
+        if self._first_decision():
             self._warn_about_budget()
         to_come = {current.name: self._attempts_to_come(current, found)
                    for current, found in expansions}
@@ -588,6 +588,14 @@ class _Pass:
         advice = None if self.shard is not None else budget.sharding_advice(
             self.flow, self._input(), limits=self.limits, counts=self.counts)
         return _Fatal(f"{reason}: {advice}" if advice else reason)
+
+    def _first_decision(self) -> bool:
+        """Whether no decision of this run came before: none completed, and nothing scheduled
+        (a view of a history without its DecisionTask* events, as garcon's get_history makes,
+        tells only by the second)."""
+        state = self.state
+        return not (state.decisions_completed or state.instances or state.children
+                    or state.open_timers)
 
     def _warn_about_budget(self) -> None:
         plan = budget.estimate(self.flow, self._input(), limits=self.limits)
