@@ -125,7 +125,8 @@ def decide_with_report(flow: Any, events: Iterable[dict] | HistoryState,
     """`decide`, with the flow's exception and the budget warnings the worker reports.
 
     `expansions` remembers activities' instances from one decision of an execution to the
-    next (see `garcon.expansion`); the decisions are the same with or without it.
+    next (see `garcon.expansion`); the decisions are the same with or without it when the
+    generators depend on the context alone.
     """
     state = events if isinstance(events, HistoryState) else _fold_whole(events)
     return _Pass(flow, state, execution, limits, expansions or Expansions(remember=False)).run()
