@@ -225,11 +225,11 @@ class HistoryState:
         self._closed_event_id = 0
         self._started_seen = False
         self._handlers = {
-            event_type: (getattr(self, method), _attributes_key(event_type))
+            event_type: (getattr(self, method), attributes_key(event_type))
             for event_type, method in _HANDLERS.items()}
         for event_type, (outcome, why) in _CHILD_CLOSES.items():
             self._handlers[event_type] = (functools.partial(
-                self._child_closed, outcome=outcome, why=why), _attributes_key(event_type))
+                self._child_closed, outcome=outcome, why=why), attributes_key(event_type))
 
     @classmethod
     def fold(cls, events: Iterable[dict], *, whole: bool = True) -> HistoryState:
@@ -662,8 +662,12 @@ _CHILD_CLOSES = {
 did not complete."""
 
 
-def _attributes_key(event_type: str) -> str:
-    return f"{event_type[0].lower()}{event_type[1:]}EventAttributes"
+@functools.lru_cache(maxsize=1_024)
+def attributes_key(event_type: str) -> str:
+    """`ActivityTaskScheduled` -> `activityTaskScheduledEventAttributes`: the key of an
+    event's attributes (remembered: asked for a few types again and again; bounded: a file may
+    hold any)."""
+    return event_type[:1].lower() + event_type[1:] + "EventAttributes"
 
 
 _CLOSES = {

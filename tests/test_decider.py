@@ -213,7 +213,7 @@ def test_a_whole_page_given_instead_of_its_events_is_named_as_such():
     with pytest.raises(TypeError, match=r"^decide takes the history's events \(a list of event "
                        r"objects\), not an object: pass its 'events'$"):
         decide(flow, page, EXECUTION)
-    with pytest.raises(TypeError, match="not a string$"):
+    with pytest.raises(TypeError, match=r"not a string$"):
         decide(flow, json.dumps(page, default=str), EXECUTION)
 
 
