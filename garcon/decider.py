@@ -46,13 +46,11 @@ the same decisions in the same order (as long as the flow's own generators are d
 """
 from __future__ import annotations
 
-import gc
 import inspect
 import json
 import traceback
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,6 +68,7 @@ from garcon.activity import (
 from garcon.expansion import Expansion, Expansions
 from garcon.history import ChildRun, HistoryError, HistoryState, InstanceHistory
 from garcon.limits import SWF_LIMITS, SWFLimits
+from garcon.payload import json_kind
 from garcon.runner import RunnerMissing
 
 RETRYABLE_REFUSALS = frozenset({"OPEN_ACTIVITIES_LIMIT_EXCEEDED",
@@ -126,27 +125,11 @@ def decide_with_report(flow: Any, events: Iterable[dict] | HistoryState,
     """`decide`, with the flow's exception and the budget warnings the worker reports.
 
     `expansions` remembers activities' instances from one decision of an execution to the
-    next (see `garcon.expansion`); the decisions are the same with or without it.
+    next (see `garcon.expansion`); the decisions are the same with or without it when the
+    generators depend on the context alone.
     """
-    with _cyclic_gc_paused():
-        state = events if isinstance(events, HistoryState) else _fold_whole(events)
-        return _Pass(flow, state, execution, limits,
-                     expansions or Expansions(remember=False)).run()
-
-
-@contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
-    """A fold makes a few objects per event, none in a cycle, and the cyclic collector they
-    set off walks the whole history (some 100,000 containers at 25,000 events) again and
-    again: pausing it halves the time of a large decision."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
+    state = events if isinstance(events, HistoryState) else _fold_whole(events)
+    return _Pass(flow, state, execution, limits, expansions or Expansions(remember=False)).run()
 
 
 class _Fatal(BaseException):
@@ -344,7 +327,7 @@ class _Pass:
         self.counts = {current.name: found.expansion.count if isinstance(
             found, shards.ShardPlan) else found.count for current, found in expansions
             if found is not None}
-        if self.state.decisions_completed == 0:
+        if self._first_decision():
             self._warn_about_budget()
         to_come = {current.name: self._attempts_to_come(current, found)
                    for current, found in expansions}
@@ -607,6 +590,14 @@ class _Pass:
             self.flow, self._input(), limits=self.limits, counts=self.counts)
         return _Fatal(f"{reason}: {advice}" if advice else reason)
 
+    def _first_decision(self) -> bool:
+        """Whether no decision of this run came before: none completed, and nothing scheduled
+        (a view of a history without its DecisionTask* events, as garcon's get_history makes,
+        tells only by the second)."""
+        state = self.state
+        return not (state.decisions_completed or state.instances or state.children
+                    or state.open_timers)
+
     def _warn_about_budget(self) -> None:
         plan = budget.estimate(self.flow, self._input(), limits=self.limits)
         if max(plan.most, plan.child_most) > self.limits.history_events:
@@ -684,6 +675,10 @@ def describe_error(error: BaseException) -> str:
 def _fold_whole(events: Iterable[dict]) -> HistoryState:
     """The fold of a whole history, in eventId order: SWF gives it ascending, or descending on
     request (the fold says what is wrong with anything else)."""
+    if isinstance(events, (dict, str, bytes)):
+        raise TypeError(f"decide takes the history's events (a list of event objects), not "
+                        f"{json_kind(events)}"
+                        + (": pass its 'events'" if isinstance(events, dict) else ""))
     events = events if isinstance(events, list) else list(events)
     if not events:
         raise HistoryError("the history is empty: the decider needs the whole history, from "
