@@ -65,6 +65,7 @@ from garcon.activity import (
     ActivityState,
     find_workflow_activities,
 )
+from garcon.collector import cyclic_gc_paused
 from garcon.expansion import Expansion, Expansions
 from garcon.history import ChildRun, HistoryError, HistoryState, InstanceHistory
 from garcon.limits import SWF_LIMITS, SWFLimits
@@ -128,6 +129,13 @@ def decide_with_report(flow: Any, events: Iterable[dict] | HistoryState,
     next (see `garcon.expansion`); the decisions are the same with or without it when the
     generators depend on the context alone.
     """
+    with cyclic_gc_paused():
+        # The fold and the pass are freed as _decide returns, before the collector resumes.
+        return _decide(flow, events, execution, limits, expansions)
+
+
+def _decide(flow: Any, events: Iterable[dict] | HistoryState, execution: dict | None,
+            limits: SWFLimits, expansions: Expansions | None) -> DecisionReport:
     state = events if isinstance(events, HistoryState) else _fold_whole(events)
     return _Pass(flow, state, execution, limits, expansions or Expansions(remember=False)).run()
 
@@ -311,19 +319,8 @@ class _Pass:
         except ValueError as error:
             raise _Fatal(str(error)) from error
         expanded: dict[str, Expansion | shards.ShardPlan | None] = {}
-
-        def expansion(current: Activity) -> Expansion | shards.ShardPlan | None:
-            if current.name not in expanded:
-                expanded[current.name] = None  # requirements that loop back are never met
-                if all(is_complete(required) for required in current.requires):
-                    expanded[current.name] = self._plan(current, options[current.name])
-            return expanded[current.name]
-
-        def is_complete(current: Activity) -> bool:
-            found = expansion(current)
-            return found is not None and found.complete
-
-        expansions = [(current, expansion(current)) for current in activities]
+        expansions = [(current, self._expansion(current, options, expanded))
+                      for current in activities]
         self.counts = {current.name: found.expansion.count if isinstance(
             found, shards.ShardPlan) else found.count for current, found in expansions
             if found is not None}
@@ -342,8 +339,22 @@ class _Pass:
                 self._consider_shards(current, found)
             elif found is not None:
                 self._consider_todo(current, found, self.context)
-        if all(found is not None and found.complete for _, found in expansions):
+        if all(_complete(found) for _, found in expansions):
             self.room.close(make.complete_workflow())
+
+    def _expansion(self, current: Activity, options: dict[str, int | str | None],
+                   expanded: dict[str, Expansion | shards.ShardPlan | None]
+                   ) -> Expansion | shards.ShardPlan | None:
+        """The activity's instances (or shards) once every activity it requires is complete,
+        else None; each activity planned once a pass, in `expanded`. (A method, not a closure:
+        closures that call each other make a reference cycle that would keep the pass and the
+        whole fold alive until the cyclic GC finds them.)"""
+        if current.name not in expanded:
+            expanded[current.name] = None  # requirements that loop back are never met
+            if all(_complete(self._expansion(required, options, expanded))
+                   for required in current.requires):
+                expanded[current.name] = self._plan(current, options[current.name])
+        return expanded[current.name]
 
     def _attempts_to_come(self, current: Activity,
                           found: Expansion | shards.ShardPlan | None) -> int:
@@ -619,6 +630,10 @@ class _Pass:
                 timer.startswith(BACKOFF_TIMER_PREFIX) for timer in self.state.open_timers):
             self.room.start_timer(make.start_timer(
                 f"{BACKOFF_TIMER_PREFIX}{started}", REFUSAL_BACKOFF_SECONDS), wake_up=True)
+
+
+def _complete(found: Expansion | shards.ShardPlan | None) -> bool:
+    return found is not None and found.complete
 
 
 def _cancel_size(child: ChildRun) -> int:

@@ -224,12 +224,6 @@ class HistoryState:
         while it waits for a decider)."""
         self._closed_event_id = 0
         self._started_seen = False
-        self._handlers = {
-            event_type: (getattr(self, method), attributes_key(event_type))
-            for event_type, method in _HANDLERS.items()}
-        for event_type, (outcome, why) in _CHILD_CLOSES.items():
-            self._handlers[event_type] = (functools.partial(
-                self._child_closed, outcome=outcome, why=why), attributes_key(event_type))
 
     @classmethod
     def fold(cls, events: Iterable[dict], *, whole: bool = True) -> HistoryState:
@@ -241,7 +235,7 @@ class HistoryState:
         """`apply` each event, in order. Histories run to 25,000 events, most of them an
         activity's (scheduled, started, closed): those are folded and checked here, inline;
         the others by the methods `_HANDLERS` names."""
-        handlers, closes, whole = self._handlers, _CLOSES, self.whole
+        handlers, closes, whole = _FOLDERS, _CLOSES, self.whole
         instances, attempts, touch = self.instances, self._by_scheduled_event, self.touched.append
         used, opened, unstarted = self.events_used, self.open_activities, self.open_unstarted
         wakeup = self.last_wakeup_event_id
@@ -308,7 +302,7 @@ class HistoryState:
                     method, key = handlers[kind]
                     self.open_activities, self.open_unstarted = opened, unstarted
                     self.last_wakeup_event_id = wakeup
-                    method(event_id, event[key])
+                    method(self, event_id, event[key])
                     opened, unstarted = self.open_activities, self.open_unstarted
                     wakeup = self.last_wakeup_event_id
         except (KeyError, TypeError, AttributeError) as error:
@@ -680,3 +674,14 @@ _CLOSES = {
 """The events that close an attempt: the key of their attributes, the attempt's outcome, the
 attribute that says why it did not complete, and whether the attempt must have started (None:
 it may or may not; for a timeout, `NEEDS_START` says, by its type)."""
+
+
+_FOLDERS = {
+    **{event_type: (getattr(HistoryState, method), attributes_key(event_type))
+       for event_type, method in _HANDLERS.items()},
+    **{event_type: (functools.partial(HistoryState._child_closed, outcome=outcome, why=why),
+                    attributes_key(event_type))
+       for event_type, (outcome, why) in _CHILD_CLOSES.items()},
+}
+"""Per event type `apply_all` hands on: the function that folds it (given the state, the
+event's id and its attributes), and the key of its attributes."""
