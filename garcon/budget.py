@@ -417,16 +417,20 @@ def remaining_rounds(flow: Any, activities: Iterable[activity_module.Activity],
         to_schedule.get(current.name, 0), limits.open_children if current.name in sharded
         else open_cap(flow, current, limits)) for current in activities}
     chains: dict[str, int] = {}
-
-    def chain(current: activity_module.Activity) -> int:
-        if current.name not in chains:
-            chains[current.name] = 0
-            chains[current.name] = rounds[current.name] + max(
-                (chain(required) for required in current.requires if required.name in rounds),
-                default=0)
-        return chains[current.name]
-
     flow_cap = min(limits.open_activities, getattr(flow, "max_open", None) or math.inf)
     activity_attempts = sum(count for name, count in to_schedule.items() if name not in sharded)
-    return max(max((chain(current) for current in activities), default=0),
+    return max(max((_chain(current, rounds, chains) for current in activities), default=0),
                scheduling_rounds(activity_attempts, flow_cap))
+
+
+def _chain(current: activity_module.Activity, rounds: Mapping[str, int],
+           chains: dict[str, int]) -> int:
+    """The rounds along the longest chain of requirements that ends at `current`, each
+    activity's in `chains` (a function, not a closure: a closure that calls itself is a
+    reference cycle, which a decision would leave to the cyclic collector)."""
+    if current.name not in chains:
+        chains[current.name] = 0
+        chains[current.name] = rounds[current.name] + max(
+            (_chain(required, rounds, chains) for required in current.requires
+             if required.name in rounds), default=0)
+    return chains[current.name]

@@ -7,9 +7,10 @@ schedule a new decision task"), `CLOSE_EVENTS` maps each closing event to the cl
 """
 from __future__ import annotations
 
-import functools
 from datetime import datetime
 from typing import Any
+
+from garcon.history import attributes_key
 
 Event = dict[str, Any]
 
@@ -45,13 +46,6 @@ CLOSE_EVENTS = {
 REFERENCE_KEYS = ("scheduledEventId", "startedEventId", "decisionTaskCompletedEventId",
                   "initiatedEventId", "latestCancelRequestedEventId")
 """Attributes that point at earlier events of the same history."""
-
-@functools.lru_cache(maxsize=1_024)
-def attributes_key(event_type: str) -> str:
-    """`ActivityTaskScheduled` -> `activityTaskScheduledEventAttributes` (remembered: the
-    simulator asks for a few types again and again; bounded: a file may hold any)."""
-    return event_type[:1].lower() + event_type[1:] + "EventAttributes"
-
 
 def make_event(event_id: int, timestamp: datetime, event_type: str,
                attributes: dict[str, Any]) -> Event:

@@ -15,6 +15,7 @@ import pytest
 
 from garcon import GarconWarning, activity, context, decider, event, log, runner, task, utils
 from garcon.decider import decide
+from garcon.limits import SWFLimits
 from garcon.loader import FlowError, load_flow
 from garcon.worker import ActivityWorker, DeciderWorker
 from garcon_sim import Simulator, faults, run_flow
@@ -150,6 +151,37 @@ def test_garcons_decider_steps_page_fold_and_decide_like_answer():
               for d in decisions]
     assert inputs == [{"execution.domain": "dev", "execution.workflow_id": "wf-1",
                        "execution.run_id": task["workflowExecution"]["runId"]}]
+
+
+def test_garcons_decider_steps_warn_about_the_budget_at_the_first_decision_only(caplog):
+    """garcon's get_history drops the DecisionTask* events: the first decision is the one
+    before anything was scheduled, not every one the view shows no decision before."""
+    limits = SWFLimits(history_events=1_000)
+    sim = Simulator(limits=limits)
+    swf = sim.client()
+    flow = fan_out(100, retry=5)  # 3,617 events with every retry used
+    decider_worker = DeciderWorker(flow, client=swf, limits=limits)
+    worker = ActivityWorker(flow, client=swf, limits=limits)
+    swf.start_workflow_execution(domain="dev", workflowId="wf-1",
+                                 workflowType={"name": "flow", "version": "1.0"})
+
+    def decide_as_garcon() -> list[dict]:
+        task = swf.poll_for_decision_task(domain="dev", taskList={"name": "flow"})
+        history = decider_worker.get_history("me", task)
+        current = event.get_current_context(history)
+        current.set_workflow_execution_info(task, "dev")
+        decisions = []
+        decider_worker.create_decisions_from_flow(
+            decisions, decider_worker.get_activity_states(history), current)
+        swf.respond_decision_task_completed(taskToken=task["taskToken"], decisions=decisions)
+        return decisions
+
+    with caplog.at_level(logging.WARNING, logger="garcon.worker"):
+        assert scheduled_ids(decide_as_garcon()) == ["flow_setup-1"]
+        worker.execute(flow.setup, worker.poll(flow.setup))
+        assert len(scheduled_ids(decide_as_garcon())) == 100
+    warnings = [r.getMessage() for r in caplog.records if "history budget" in r.getMessage()]
+    assert len(warnings) == 1, warnings
 
 
 # garcon's worker side of an activity, on the simulator's genuine boto3 client.

@@ -245,7 +245,7 @@ def test_events_after_the_close_or_a_second_start_are_refused():
      "event 7 ('ActivityTaskCompleted') is malformed: list indices must be integers or "
      "slices, not str"),
     (lambda event: event["activityTaskCompletedEventAttributes"].update(result=5),
-     "event 7 has a result that is a int, not a string"),
+     "event 7 has a result that is an integer, not a string"),
     (lambda event: event.update(eventType=["ActivityTaskCompleted"]),
      "event 7 (['ActivityTaskCompleted']) is malformed: unhashable type: 'list'"),
 ])
