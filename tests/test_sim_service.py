@@ -649,9 +649,16 @@ def test_held_activity_tasks_stay_queued_until_released(swf: Any, sim: Simulator
                                                          taskList={"name": "workers"})
     assert swf.count_pending_activity_tasks(domain=DOMAIN, taskList={"name": "workers"})[
         "count"] == 1
+    scheduled = swf.get_workflow_execution_history(
+        domain=DOMAIN, execution={"workflowId": "wf", "runId": run_id})["events"][4]
+    attributes = scheduled["activityTaskScheduledEventAttributes"]
     assert seen[0] == {"domain": DOMAIN, "taskList": "workers", "activityId": "slow",
                        "activityType": ACTIVITY, "input": "s", "workflowId": "wf",
-                       "runId": run_id, "scheduledEventId": 5}
+                       "runId": run_id, "scheduledEventId": 5,
+                       "timeouts": {key: attributes[key] for key in (
+                           "scheduleToStartTimeout", "scheduleToCloseTimeout",
+                           "startToCloseTimeout", "heartbeatTimeout")},
+                       "scheduledAt": scheduled["eventTimestamp"]}
     sim.hold_activity_tasks(None)
     assert work(swf)["activityId"] == "slow"
 
