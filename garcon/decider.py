@@ -64,6 +64,7 @@ from garcon.activity import (
     ActivityInstanceNotReadyException,
     ActivityState,
     find_workflow_activities,
+    flow_version,
 )
 from garcon.collector import cyclic_gc_paused
 from garcon.expansion import Expansion, Expansions
@@ -260,7 +261,7 @@ class _Pass:
         self.state = state
         self.limits = limits
         self.expansions = expansions
-        self.version = version or getattr(flow, "version", "1.0")
+        self.version = version or flow_version(flow)
         """The activity types' version: the flow's, as garcon's DeciderWorker sends it."""
         self.execution = execution
         self.shard: shards.Shard | None = None

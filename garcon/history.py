@@ -560,8 +560,8 @@ def read_shard_control(control: Any) -> tuple[str, int] | None:
     if type(control) is not str or SHARD_CONTROL_KEY not in control:
         return None
     try:
-        value = json.loads(control)
-    except ValueError:
+        value = parse(control)
+    except ValueError:  # PayloadError too: a control nested too deep is no shard's
         return None
     shard = value.get(SHARD_CONTROL_KEY) if isinstance(value, dict) else None
     if (isinstance(shard, list) and len(shard) == 2 and type(shard[0]) is str

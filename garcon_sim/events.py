@@ -2,8 +2,9 @@
 
 An event is SWF's own JSON shape, `{eventId, eventType, eventTimestamp, <type>EventAttributes}`,
 with the timestamp held as an aware datetime (what boto3 returns). The tables below are SWF's
-rules as data: `DECISION_TRIGGERS` is the list of SWF_SEMANTICS.md section 2 ("which events
-schedule a new decision task"), `CLOSE_EVENTS` maps each closing event to the close status.
+rules as data: `DECISION_TRIGGERS` lists the events after which SWF schedules a new decision
+task (SWF Developer Guide, "Decision tasks"; the recorded histories in tests/data/swf-histories
+show each), `CLOSE_EVENTS` maps each closing event to the close status.
 """
 from __future__ import annotations
 

@@ -1,6 +1,15 @@
 import pytest
 
-from garcon.history import CANCELED, COMPLETED, FAILED, TIMED_OUT, HistoryError, HistoryState
+from garcon.history import (
+    CANCELED,
+    COMPLETED,
+    FAILED,
+    TIMED_OUT,
+    HistoryError,
+    HistoryState,
+    read_shard_control,
+    shard_control,
+)
 from tests.histories import History
 
 
@@ -291,3 +300,9 @@ def test_a_view_of_some_events_may_skip_ids_where_a_whole_history_may_not():
         HistoryState.fold(some)
     with pytest.raises(HistoryError, match="both close the attempt of a"):
         HistoryState.fold([*some, {**some[-1], "eventId": 99}], whole=False)
+
+
+def test_a_child_control_nested_too_deep_is_no_shard_and_no_crash():
+    assert read_shard_control(shard_control("flow_work", 2)) == ("flow_work", 2)
+    deep = '{"garcon.shard": ' + "[" * 5_000 + "]" * 5_000 + "}"
+    assert read_shard_control(deep) is None
