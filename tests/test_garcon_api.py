@@ -252,6 +252,32 @@ def test_activity_worker_run_loops_each_activity_until_stopped():
     activity.worker_runner(activity.ExternalActivity(timeout=5))  # returns at once
 
 
+def test_an_activity_with_its_own_run_gets_garcons_loop_until_it_returns_false():
+    """A subclass of Activity whose run() is its own (or a run set on an activity, as garcon's
+    tests do): ActivityWorker.run() calls it until it returns False, then returns; the
+    activities left to garcon's run() are served as usual, until stopped."""
+    swf = Simulator().client()
+    stop = threading.Event()
+    flow, _ = one_activity_flow(swf)
+    calls = []
+
+    class Counted(activity.Activity):
+        def run(self, identity=None, worker=None):
+            calls.append(self.name)
+            return len(calls) < 3
+
+    flow.work.__class__ = Counted
+    safety = threading.Timer(10, stop.set)  # a worker that polled instead would end here
+    safety.start()
+    ActivityWorker(flow, client=swf).run(stop=stop)
+    assert calls == ["solo_work"] * 3 and not stop.is_set()
+    flow.work.__class__ = activity.Activity
+    flow.work.run = lambda identity=None: calls.append("set on it") or False
+    ActivityWorker(flow, client=swf).run(stop=stop)
+    safety.cancel()
+    assert calls[3:] == ["set on it"] and not stop.is_set()
+
+
 def test_a_throttled_poll_for_activity_is_tried_five_times_and_logged(caplog):
     sim = Simulator()
     swf = sim.client()

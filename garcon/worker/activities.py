@@ -14,7 +14,12 @@ from typing import Any, NamedTuple
 from botocore.exceptions import ClientError
 
 from garcon import payload, utils
-from garcon.activity import Activity, find_workflow_activities, resolve_activity_names
+from garcon.activity import (
+    Activity,
+    find_workflow_activities,
+    resolve_activity_names,
+    worker_runner,
+)
 from garcon.decider import describe_error
 from garcon.decisions import shorten
 from garcon.limits import SWF_LIMITS, SWFLimits
@@ -167,9 +172,24 @@ class ActivityWorker:
         """Serve each of `pollers()` in a thread of its own until `stop` is set (never, by
         default, as in garcon); once it is, each thread finishes and answers the attempt in
         hand (a backoff being waited out is cut short). ClientSetupError when the worker has
-        no client and none can be made."""
+        no client and none can be made.
+
+        An activity whose `run()` is its own (a subclass's, or one set on it) gets garcon's
+        loop instead: its `run()` called until it returns False (or `stop` is set)."""
         client_ready(self)
-        for thread in start_serving(self.pollers(identity), stop or threading.Event()):
+        stop = stop or threading.Event()
+        own = [activity for activity in self.activities if _runs_itself(activity)]
+        threads = start_serving([poller for poller in self.pollers(identity)
+                                 if poller.actor not in own], stop)
+        for activity in own:
+            for number in range(1, self.concurrency + 1):
+                thread = threading.Thread(target=worker_runner, args=(activity, stop),
+                                          name=f"activity worker of "
+                                               f"{self._thread_name(activity, number)}",
+                                          daemon=True)
+                thread.start()
+                threads.append(thread)
+        for thread in threads:
             thread.join()
 
     def run_once(self, activity: Activity, identity: str | None = None) -> bool:
@@ -301,3 +321,9 @@ def is_client_then_flow(first: Any, second: Any) -> bool:
     rather than `(flow, ...)`: only the second has a domain."""
     return (not isinstance(getattr(first, "domain", None), str)
             and isinstance(getattr(second, "domain", None), str))
+
+
+def _runs_itself(activity: Activity) -> bool:
+    """Whether the activity's `run()` is not garcon's poll-and-answer (an override, or a
+    function set on the activity), so that a worker must call it rather than poll for it."""
+    return "run" in vars(activity) or type(activity).run is not Activity.run
