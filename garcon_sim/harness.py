@@ -87,8 +87,8 @@ def run_flow(flow: Any, *, input: dict | None = None, seed: int = 0,
         sim = Simulator(seed=seed) if start_time is None else Simulator(
             seed=seed, start_time=start_time)
     faults = plan(faults)
-    faults.check_activities(flow)
     with process_state.held():
+        faults.check_activities(flow)
         result = _Run(flow, sim, client, faults, seed, input, workflow_id,
                       (workers, durations, decision_seconds), progress).run()
     try:
