@@ -45,7 +45,7 @@ from .fleet import (
     uniform,
 )
 from .harness import Progress, RunResult, run_flow
-from .history_io import HistoryFormatError, family, load_executions, load_history
+from .history_io import HistoryFormatError, family, load_executions
 from .reenact import reenact
 from .replay import WrongFlowError, replay_executions
 
@@ -237,19 +237,23 @@ def _replay(args: argparse.Namespace) -> int:
 
 
 def _reenact(args: argparse.Namespace) -> int:
-    events = load_history(args.history)
+    run, *children = load_executions(args.history)
+    events = run.events
     try:  # a history that contradicts itself is bad input, not a departure of the simulator
         HistoryState.fold(events)
     except HistoryError as error:
         raise UsageError(f"{args.history}: {error}") from error
     result = reenact(events)
     print(result.report())
+    if children:
+        print(f"(the run's own history: the {len(children):,} child execution(s) beside it in "
+              "the file are not re-enacted)")
     return 0 if result.ok else 1
 
 
 def _timeline(args: argparse.Namespace) -> int:
     from .timeline import write_timelines
-    _check_output("--output", args.output)
+    _check_output("-o", args.output)
     executions = family(load_executions(args.history))
     ids = [execution.workflow_execution or {} for execution in executions]
     paths = write_timelines([(own.get("workflowId", ""), own.get("runId", ""), execution.events)

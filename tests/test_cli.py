@@ -180,7 +180,7 @@ def test_run_takes_input_from_a_file(tmp_path):
     (["run", SEED_FLOW, "--out", "/tmp"], ["--out /tmp: is a folder"]),
     (["timeline", str(DATA / "swf-histories" / "timer_and_cancel.json"), "-o",
       "/missing/dir/x.html"], [
-        "--output /missing/dir/x.html: cannot be written: /missing/dir does not exist"]),
+        "-o /missing/dir/x.html: cannot be written: /missing/dir does not exist"]),
     (["serve", "--db", "/missing/dir/state.sqlite"], [
         "--db /missing/dir/state.sqlite: cannot be written: /missing/dir does not exist"]),
 ])

@@ -104,3 +104,11 @@ def test_budget_prints_the_plan_of_the_shards():
         "once)", "  each child's own history: 1,673 to 9,995 events; the row above counts the "
         "parent's (3 a child, and decision tasks)"]
     assert lines[-1].endswith("19 child executions, each of 1,673 to 9,995 events")
+
+
+def test_reenact_of_a_run_with_children_says_it_re_enacted_the_run_alone(tmp_path):
+    _, out, _ = run_once(tmp_path)
+    done = garcon_sim("reenact", out)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.splitlines()[-1] == ("(the run's own history: the 2 child execution(s) "
+                                            "beside it in the file are not re-enacted)")
