@@ -27,17 +27,18 @@ that schedules a3 sees (up to its DecisionTaskStarted). (c) uses (a)'s history: 
 is not read before a2 completes, so the history up to that decision task is the same.
 
 What is timed: `decide(flow, events, execution)` from the events as loaded from the history's
-JSON file, so each call folds the whole history afresh (the decider pauses the cyclic GC
-itself). The baseline: garcon 1.1.1, installed in a venv of its own (its package is also named
-`garcon`) under $XDG_CACHE_HOME/garcon-sim-bench (~/.cache by default), made on the first run
-with `python -m venv` and `pip install garcon==1.1.1 boto3 backoff`. A process in that venv
-rebuilds the flow with garcon 1.1.1's API, loads the same JSON file and times what its
-`DeciderWorker.run` does once the history is paged in: drop the Decision* events (as its
-`get_history` does), `get_activity_states` (event.activity_states_from_events),
-`event.get_current_context`, `set_workflow_execution_info`, and `create_decisions_from_flow`
-(activity.find_available_activities, then find_uncomplete_activities) into a list. Both sides run
-gc.collect() before each timed call. Rounds interleave the two, scenario by scenario; the table
-gives the median and the best of all calls, and checks that both scheduled the same activities.
+JSON file, so each call folds the whole history afresh. The baseline: garcon 1.1.1, installed
+in a venv of its own (its package is also named `garcon`) under
+$XDG_CACHE_HOME/garcon-sim-bench (~/.cache by default), made on the first run with `python -m
+venv` and `pip install garcon==1.1.1 boto3 backoff`. A process in that venv rebuilds the flow
+with garcon 1.1.1's API, loads the same JSON file and times what its `DeciderWorker.run` does
+once the history is paged in: drop the Decision* events (as its `get_history` does),
+`get_activity_states` (event.activity_states_from_events), `event.get_current_context`,
+`set_workflow_execution_info`, and `create_decisions_from_flow`
+(activity.find_available_activities, then find_uncomplete_activities) into a list. Both sides
+run gc.collect() before each timed call. Rounds interleave the two, scenario by scenario; the
+table gives the median and the best of all calls, and checks that both scheduled the same
+activities.
 
 Targets: a warm decision at most 2 ms; the cold one a median of at most 50 ms and at least 10
 times faster than garcon 1.1.1 in the same run (medians).

@@ -88,7 +88,8 @@ class Activity(GarconLogger):
         """Instances per child workflow execution ('auto': from the history budget), or None
         to run them all in the workflow's own history (see `garcon.shards`)."""
         self.pool_size = 0
-        """How many instances the last `instances()` gave (garcon's)."""
+        """How many instances the last `instances()` gave: garcon's record, read by nothing
+        here (each instance carries the pool size of whoever made it)."""
 
     def __repr__(self) -> str:
         return f"<Activity {self.name}>"
@@ -200,14 +201,16 @@ class ActivityInstance:
 
     `ActivityInstance(activity, local_context=None, execution_context=None)` is garcon's form;
     the id then follows from the local context. `pool_size` is how many instances the activity
-    has (by default, as many as its last `instances()` gave).
+    has, given by whoever made the instance (`Activity.instances`, the decider), 1 when not
+    given: its schedule-to-start timeout grows with it. (garcon read the activity's
+    `pool_size` instead, whatever last expanded it, and 0 before anything had.)
     """
 
     __slots__ = ("activity", "execution_context", "id", "local_context", "pool_size")
 
     def __init__(self, activity_worker: Activity, local_context: dict | None = None,
                  execution_context: Mapping[str, Any] | None = None, *,
-                 id: str | None = None, pool_size: int | None = None):
+                 id: str | None = None, pool_size: int = 1):
         self.activity = activity_worker
         self.local_context = local_context or {}
         self.execution_context = execution_context if execution_context is not None else {}
@@ -310,7 +313,7 @@ class ActivityInstance:
                  pool_size: int | None = None) -> tuple[int, int, int, int]:
         sizing = self._sizing(self.execution_context if execution_context is None
                               else execution_context)
-        pool = pool_size or self.pool_size or self.activity.pool_size or 1
+        pool = pool_size or self.pool_size
         schedule_to_start = min(pool * self.activity.schedule_to_start_timeout,
                                 SWF_LIMITS.longest_timeout_seconds)
         longest = min(schedule_to_start + sizing.timeout, SWF_LIMITS.longest_timeout_seconds)
@@ -483,33 +486,73 @@ def find_workflow_activities(flow: Any) -> list[Activity]:
     return [*found.values()]
 
 
+def flow_version(flow: Any) -> str:
+    """The version the flow's workflow and activity types are registered and scheduled at:
+    its `version` attribute, '1.0' without one (as garcon's DeciderWorker did)."""
+    return getattr(flow, "version", "1.0")
+
+
 class UnknownActivityError(ValueError):
-    """Activity names that select nothing a worker can run; the message names what the flow
-    has."""
+    """A name that selects no activity of a flow (or none a worker runs); the message names
+    the flow's activities."""
 
 
-def resolve_activity_names(flow: Any, names: Iterable[str] | None) -> list[Activity]:
-    """The activities of the flow that a worker runs, given names as passed to `create`
-    (`activity_1`) or full type names (`flow_activity_1`), or None for all of them, in
-    `find_workflow_activities` order. External activities are never among them. Raises
-    UnknownActivityError when a name matches none of them, or when `names` is empty (a worker
-    of nothing)."""
+def short_name(flow: Any, activity: Activity) -> str:
+    """The name the activity was given to `create` (`activity_2`): its type name
+    (`country_flow_activity_2`) without the flow's name."""
+    return activity.name.removeprefix(f"{getattr(flow, 'name', '')}_")
+
+
+def resolve_activity(flow: Any, name: Any, *, where: str | None = None,
+                     runnable: bool = False) -> Activity:
+    """The activity of `flow` that `name` names: the name given to `create` (`activity_2`)
+    or its full type name (`country_flow_activity_2`). With `runnable`, an external activity
+    is refused too: no worker of garcon's (nor the simulator's) runs it. UnknownActivityError
+    otherwise, in one sentence that begins with `where` (the option and value as the user
+    wrote them) and names the flow's activities."""
+    activities = find_workflow_activities(flow)
+    found = next((a for a in activities if name in (a.name, short_name(flow, a))), None)
+    if found is not None and not (runnable and found.external):
+        return found
+    flow_name = getattr(flow, "name", "")
+    known = ", ".join(short_name(flow, a) + (" (external)" if a.external else "")
+                      for a in activities) or "none"
+    problem = (f"the flow {flow_name} has no activity {name!r}" if found is None else
+               f"{name!r} is an external activity of the flow {flow_name}: garcon's workers "
+               "do not run it")
+    raise UnknownActivityError(f"{where + ': ' if where else ''}{problem} (its activities: "
+                               f"{known})")
+
+
+def resolve_activity_names(flow: Any, names: Iterable[str] | None, *,
+                           where: str | None = None) -> list[Activity]:
+    """The activities of the flow that a worker runs, given names as `resolve_activity`
+    takes them, or None for all of them, in `find_workflow_activities` order. External
+    activities are never among them. Raises UnknownActivityError when a name matches none of
+    them, or when `names` is empty (a worker of nothing)."""
     runnable = [a for a in find_workflow_activities(flow) if not a.external]
     if names is None:
         return runnable
     wanted = [*names]
-    prefix = f"{getattr(flow, 'name', '')}_"
-    by_name = {a.name: a for a in runnable} | {a.name.removeprefix(prefix): a for a in runnable}
-    has = f"(it has {', '.join(a.name for a in runnable)})" if runnable else (
-        "(it has none a worker runs)")
     if not wanted:
-        raise UnknownActivityError(f"no activity named: give one or more of {flow.name}'s "
-                                   f"activities {has}")
-    unknown = [name for name in wanted if name not in by_name]
-    if unknown:
-        raise UnknownActivityError(f"{flow.name} has no activity {', '.join(unknown)} {has}")
-    chosen = {by_name[name].name for name in wanted}
+        has = ", ".join(short_name(flow, a) for a in runnable) or "none a worker runs"
+        raise UnknownActivityError(f"{where + ': ' if where else ''}no activity named: give "
+                                   f"one or more of {flow.name}'s activities ({has})")
+    chosen = {resolve_activity(flow, name, where=where, runnable=True).name for name in wanted}
     return [a for a in runnable if a.name in chosen]
+
+
+def resolve_activity_mapping(flow: Any, given: Mapping[Any, Any], default: Any, *,
+                             where: str, runnable: bool = False) -> dict[str, Any]:
+    """A value for each activity of the flow (those a worker runs, with `runnable`), by type
+    name: its entry in `given` (keys as `resolve_activity` takes them), else `default`. A key
+    that names no activity raises UnknownActivityError, which says `where[key]`."""
+    found = {a.name: default for a in find_workflow_activities(flow)
+             if not (runnable and a.external)}
+    for name, value in given.items():
+        found[resolve_activity(flow, name, where=f"{where}[{name!r}]", runnable=runnable).name
+              ] = value
+    return found
 
 
 def find_activities(flow: Any, context: dict) -> list[ActivityInstance]:

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from garcon import activity as activity_module
@@ -177,7 +177,8 @@ class BudgetEstimate:
     """The fewest decision tasks that schedule work, one after the other (the first of the
     workflow's among them): along a chain of requirements their rounds add up, side by side
     they share decision tasks."""
-    flow_name: str = ""
+    flow: Any = field(default=None, compare=False, repr=False)
+    """The flow estimated, whose activities `likely`'s mappings name."""
 
     @property
     def fewest(self) -> int:
@@ -202,20 +203,32 @@ class BudgetEstimate:
         """The events a run without failure likely uses with `workers` per task list,
         attempts of `attempt_seconds` (each one number, or a mapping from activity names;
         `steady` when every attempt takes exactly that, else on average) and decision tasks of
-        `decision_seconds` (see `ActivityBudget.likely_decision_tasks`). Always in the range."""
-        tasks = sum(row.likely_decision_tasks(self._of(row.name, workers, WORKERS),
-                                              self._of(row.name, attempt_seconds,
-                                                       ATTEMPT_SECONDS), decision_seconds,
-                                              steady)
+        `decision_seconds` (see `ActivityBudget.likely_decision_tasks`). Always in the range.
+        ValueError for a number of workers under 1, seconds under 0, or a name that is no
+        activity of the flow."""
+        _check("decision_seconds", decision_seconds, is_seconds, "a number of seconds (0 or "
+               "more)")
+        workers = self._per_activity("workers", workers, WORKERS, is_workers,
+                                     "a number of workers (1 or more)")
+        attempt_seconds = self._per_activity("attempt_seconds", attempt_seconds,
+                                             ATTEMPT_SECONDS, is_seconds,
+                                             "a number of seconds (0 or more)")
+        tasks = sum(row.likely_decision_tasks(workers[row.name], attempt_seconds[row.name],
+                                              decision_seconds, steady)
                     for row in self.activities)
         events = self.fewest + DECISION_TASK_EVENTS * (tasks - self.rounds)
         return max(self.fewest, min(events, self.most))
 
-    def _of(self, name: str, given: Any, default: Any) -> Any:
-        """An activity's value: `given`, or its entry in `given` (by type or short name)."""
+    def _per_activity(self, what: str, given: Any, default: Any, valid: Any, expected: str
+                      ) -> dict[str, Any]:
+        """Each activity's value, by type name: `given`, or its entry in `given` (by any name
+        `resolve_activity` takes), `default` for those it leaves out."""
         if not isinstance(given, Mapping):
-            return given
-        return given.get(name, given.get(name.removeprefix(f"{self.flow_name}_"), default))
+            _check(what, given, valid, expected)
+            return {row.name: given for row in self.activities}
+        for name, value in given.items():
+            _check(f"{what}[{name!r}]", value, valid, expected)
+        return activity_module.resolve_activity_mapping(self.flow, given, default, where=what)
 
     @property
     def children(self) -> int:
@@ -261,6 +274,22 @@ class BudgetEstimate:
         return f"fits: {self.fewest:,} to {self.most:,} events, under {self.recommended:,}"
 
 
+def is_workers(value: Any) -> bool:
+    """Whether `value` is a number of workers: an int, 1 or more."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
+def is_seconds(value: Any) -> bool:
+    """Whether `value` is a number of seconds: finite, 0 or more."""
+    return (isinstance(value, int | float) and not isinstance(value, bool)
+            and math.isfinite(value) and value >= 0)
+
+
+def _check(what: str, value: Any, valid: Any, expected: str) -> None:
+    if not valid(value):
+        raise ValueError(f"{what} is {expected}, not {value!r}")
+
+
 def estimate(flow: Any, input: dict | None = None, *,
              limits: SWFLimits = SWF_LIMITS) -> BudgetEstimate:
     """The history budget of a flow run with `input` (see the module docstring).
@@ -294,7 +323,7 @@ def _estimate(flow: Any, input: dict | None, limits: SWFLimits, shards: Mapping[
     rounds = remaining_rounds(flow, activities, {row.name: row.units for row in rows}, limits,
                               sharded={row.name for row in rows if row.shard})
     return BudgetEstimate(tuple(rows), limits.history_events, limits.recommended_history_events,
-                          rounds, getattr(flow, "name", ""))
+                          rounds, flow)
 
 
 def sharding_advice(flow: Any, input: dict | None = None, *, limits: SWFLimits = SWF_LIMITS,
@@ -388,16 +417,20 @@ def remaining_rounds(flow: Any, activities: Iterable[activity_module.Activity],
         to_schedule.get(current.name, 0), limits.open_children if current.name in sharded
         else open_cap(flow, current, limits)) for current in activities}
     chains: dict[str, int] = {}
-
-    def chain(current: activity_module.Activity) -> int:
-        if current.name not in chains:
-            chains[current.name] = 0
-            chains[current.name] = rounds[current.name] + max(
-                (chain(required) for required in current.requires if required.name in rounds),
-                default=0)
-        return chains[current.name]
-
     flow_cap = min(limits.open_activities, getattr(flow, "max_open", None) or math.inf)
     activity_attempts = sum(count for name, count in to_schedule.items() if name not in sharded)
-    return max(max((chain(current) for current in activities), default=0),
+    return max(max((_chain(current, rounds, chains) for current in activities), default=0),
                scheduling_rounds(activity_attempts, flow_cap))
+
+
+def _chain(current: activity_module.Activity, rounds: Mapping[str, int],
+           chains: dict[str, int]) -> int:
+    """The rounds along the longest chain of requirements that ends at `current`, each
+    activity's in `chains` (a function, not a closure: a closure that calls itself is a
+    reference cycle, which a decision would leave to the cyclic collector)."""
+    if current.name not in chains:
+        chains[current.name] = 0
+        chains[current.name] = rounds[current.name] + max(
+            (_chain(required, rounds, chains) for required in current.requires
+             if required.name in rounds), default=0)
+    return chains[current.name]

@@ -46,13 +46,11 @@ the same decisions in the same order (as long as the flow's own generators are d
 """
 from __future__ import annotations
 
-import gc
 import inspect
 import json
 import traceback
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,10 +64,13 @@ from garcon.activity import (
     ActivityInstanceNotReadyException,
     ActivityState,
     find_workflow_activities,
+    flow_version,
 )
+from garcon.collector import cyclic_gc_paused
 from garcon.expansion import Expansion, Expansions
 from garcon.history import ChildRun, HistoryError, HistoryState, InstanceHistory
 from garcon.limits import SWF_LIMITS, SWFLimits
+from garcon.payload import json_kind
 from garcon.runner import RunnerMissing
 
 RETRYABLE_REFUSALS = frozenset({"OPEN_ACTIVITIES_LIMIT_EXCEEDED",
@@ -126,27 +127,18 @@ def decide_with_report(flow: Any, events: Iterable[dict] | HistoryState,
     """`decide`, with the flow's exception and the budget warnings the worker reports.
 
     `expansions` remembers activities' instances from one decision of an execution to the
-    next (see `garcon.expansion`); the decisions are the same with or without it.
+    next (see `garcon.expansion`); the decisions are the same with or without it when the
+    generators depend on the context alone.
     """
-    with _cyclic_gc_paused():
-        state = events if isinstance(events, HistoryState) else _fold_whole(events)
-        return _Pass(flow, state, execution, limits,
-                     expansions or Expansions(remember=False)).run()
+    with cyclic_gc_paused():
+        # The fold and the pass are freed as _decide returns, before the collector resumes.
+        return _decide(flow, events, execution, limits, expansions)
 
 
-@contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
-    """A fold makes a few objects per event, none in a cycle, and the cyclic collector they
-    set off walks the whole history (some 100,000 containers at 25,000 events) again and
-    again: pausing it halves the time of a large decision."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
+def _decide(flow: Any, events: Iterable[dict] | HistoryState, execution: dict | None,
+            limits: SWFLimits, expansions: Expansions | None) -> DecisionReport:
+    state = events if isinstance(events, HistoryState) else _fold_whole(events)
+    return _Pass(flow, state, execution, limits, expansions or Expansions(remember=False)).run()
 
 
 class _Fatal(BaseException):
@@ -269,7 +261,7 @@ class _Pass:
         self.state = state
         self.limits = limits
         self.expansions = expansions
-        self.version = version or getattr(flow, "version", "1.0")
+        self.version = version or flow_version(flow)
         """The activity types' version: the flow's, as garcon's DeciderWorker sends it."""
         self.execution = execution
         self.shard: shards.Shard | None = None
@@ -328,23 +320,12 @@ class _Pass:
         except ValueError as error:
             raise _Fatal(str(error)) from error
         expanded: dict[str, Expansion | shards.ShardPlan | None] = {}
-
-        def expansion(current: Activity) -> Expansion | shards.ShardPlan | None:
-            if current.name not in expanded:
-                expanded[current.name] = None  # requirements that loop back are never met
-                if all(is_complete(required) for required in current.requires):
-                    expanded[current.name] = self._plan(current, options[current.name])
-            return expanded[current.name]
-
-        def is_complete(current: Activity) -> bool:
-            found = expansion(current)
-            return found is not None and found.complete
-
-        expansions = [(current, expansion(current)) for current in activities]
+        expansions = [(current, self._expansion(current, options, expanded))
+                      for current in activities]
         self.counts = {current.name: found.expansion.count if isinstance(
             found, shards.ShardPlan) else found.count for current, found in expansions
             if found is not None}
-        if self.state.decisions_completed == 0:
+        if self._first_decision():
             self._warn_about_budget()
         to_come = {current.name: self._attempts_to_come(current, found)
                    for current, found in expansions}
@@ -359,8 +340,22 @@ class _Pass:
                 self._consider_shards(current, found)
             elif found is not None:
                 self._consider_todo(current, found, self.context)
-        if all(found is not None and found.complete for _, found in expansions):
+        if all(_complete(found) for _, found in expansions):
             self.room.close(make.complete_workflow())
+
+    def _expansion(self, current: Activity, options: dict[str, int | str | None],
+                   expanded: dict[str, Expansion | shards.ShardPlan | None]
+                   ) -> Expansion | shards.ShardPlan | None:
+        """The activity's instances (or shards) once every activity it requires is complete,
+        else None; each activity planned once a pass, in `expanded`. (A method, not a closure:
+        closures that call each other make a reference cycle that would keep the pass and the
+        whole fold alive until the cyclic GC finds them.)"""
+        if current.name not in expanded:
+            expanded[current.name] = None  # requirements that loop back are never met
+            if all(_complete(self._expansion(required, options, expanded))
+                   for required in current.requires):
+                expanded[current.name] = self._plan(current, options[current.name])
+        return expanded[current.name]
 
     def _attempts_to_come(self, current: Activity,
                           found: Expansion | shards.ShardPlan | None) -> int:
@@ -607,6 +602,14 @@ class _Pass:
             self.flow, self._input(), limits=self.limits, counts=self.counts)
         return _Fatal(f"{reason}: {advice}" if advice else reason)
 
+    def _first_decision(self) -> bool:
+        """Whether no decision of this run came before: none completed, and nothing scheduled
+        (a view of a history without its DecisionTask* events, as garcon's get_history makes,
+        tells only by the second)."""
+        state = self.state
+        return not (state.decisions_completed or state.instances or state.children
+                    or state.open_timers)
+
     def _warn_about_budget(self) -> None:
         plan = budget.estimate(self.flow, self._input(), limits=self.limits)
         if max(plan.most, plan.child_most) > self.limits.history_events:
@@ -628,6 +631,10 @@ class _Pass:
                 timer.startswith(BACKOFF_TIMER_PREFIX) for timer in self.state.open_timers):
             self.room.start_timer(make.start_timer(
                 f"{BACKOFF_TIMER_PREFIX}{started}", REFUSAL_BACKOFF_SECONDS), wake_up=True)
+
+
+def _complete(found: Expansion | shards.ShardPlan | None) -> bool:
+    return found is not None and found.complete
 
 
 def _cancel_size(child: ChildRun) -> int:
@@ -684,6 +691,10 @@ def describe_error(error: BaseException) -> str:
 def _fold_whole(events: Iterable[dict]) -> HistoryState:
     """The fold of a whole history, in eventId order: SWF gives it ascending, or descending on
     request (the fold says what is wrong with anything else)."""
+    if isinstance(events, (dict, str, bytes)):
+        raise TypeError(f"decide takes the history's events (a list of event objects), not "
+                        f"{json_kind(events)}"
+                        + (": pass its 'events'" if isinstance(events, dict) else ""))
     events = events if isinstance(events, list) else list(events)
     if not events:
         raise HistoryError("the history is empty: the decider needs the whole history, from "

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Mapping
 
 from garcon.activity import ACTIVITY_COMPLETED, ACTIVITY_FAILED, ACTIVITY_SCHEDULED, ActivityState
 from garcon.context import ExecutionContext, in_order
-from garcon.history import COMPLETED, HistoryState
+from garcon.history import COMPLETED, HistoryState, attributes_key
 
 
 class ActivityStates(Mapping[str, dict[str, ActivityState]]):
@@ -69,7 +69,7 @@ def fold_of(states: Mapping[str, Mapping[str, ActivityState]]) -> HistoryState:
 
     def add(event_type: str, attributes: dict) -> int:
         events.append({"eventId": len(events) + 1, "eventType": event_type,
-                       f"{event_type[0].lower()}{event_type[1:]}EventAttributes": attributes})
+                       attributes_key(event_type): attributes})
         return len(events)
 
     for name, instances in states.items():

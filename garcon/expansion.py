@@ -13,7 +13,11 @@ instance and a look at each instance's history: thousands of times over a run. S
   the history touched since (`HistoryState.touched`), not by looking at every instance again.
 
 The decider worker keeps one `Expansions` per execution, beside the fold of its history; a
-decision made without one expands every activity afresh, with the same result. A shard's child
+decision made without one expands every activity afresh, with the same result as long as the
+generators depend on the context alone. One that reads the clock, random numbers or anything
+outside the context may yield other instances at another decision: a worker that remembers keeps
+the first ones, a fresh decision takes the new ones (`garcon-sim replay` calls such generators
+out). A shard's child
 expands its activity whole and keeps a window of it (`window`): the same ids, in the same
 places, as the parent that cut the shards.
 """

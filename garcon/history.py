@@ -37,7 +37,7 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
-from garcon.payload import PayloadError, parse
+from garcon.payload import PayloadError, json_kind, parse
 
 COMPLETED = "completed"
 FAILED = "failed"
@@ -59,23 +59,26 @@ class HistoryError(ValueError):
 
 
 class Attempt:
-    """One scheduling of an instance, from ActivityTaskScheduled to its close event."""
+    """One scheduling of an instance, from ActivityTaskScheduled to its close event.
+
+    `outcome` is None while it is open, else COMPLETED, FAILED, TIMED_OUT or CANCELED;
+    `result` the parsed result (the raw string when it is not JSON); `reason` why it did not
+    complete (the failure reason, the timeout type, the cancel details), `details` SWF's.
+    """
 
     __slots__ = ("activity_id", "closed_event_id", "details", "outcome", "reason", "result",
                  "scheduled_event_id", "started_event_id")
+    outcome: str | None
+    result: Any
+    reason: str | None
+    details: str | None
 
     def __init__(self, scheduled_event_id: int, activity_id: str):
+        # One is made per ActivityTaskScheduled: chained assignments are the cheapest.
         self.scheduled_event_id = scheduled_event_id
         self.activity_id = activity_id
-        self.started_event_id = 0
-        self.outcome: str | None = None
-        """None while open, else COMPLETED, FAILED, TIMED_OUT or CANCELED."""
-        self.closed_event_id = 0
-        self.result: Any = None
-        """The parsed result (the raw string when it is not JSON)."""
-        self.reason: str | None = None
-        """Why it did not complete: the failure reason, the timeout type, the cancel details."""
-        self.details: str | None = None
+        self.started_event_id = self.closed_event_id = 0
+        self.outcome = self.result = self.reason = self.details = None
 
     def __repr__(self) -> str:
         return (f"Attempt(scheduled={self.scheduled_event_id}, outcome={self.outcome!r}, "
@@ -92,10 +95,9 @@ class InstanceHistory:
         self.activity_id = activity_id
         self.activity_name = activity_name
         self.attempts: list[Attempt] = []
-        self.refusals: tuple[tuple[int, str], ...] = ()
-        """(eventId, cause) of each ScheduleActivityTaskFailed."""
-        self.retry_timer_started = 0
-        self.retry_timer_fired = 0
+        self.refusals: list[tuple[int, str]] | tuple[()] = ()
+        """(eventId, cause) of each ScheduleActivityTaskFailed: a list from the first one."""
+        self.retry_timer_started = self.retry_timer_fired = 0
 
     def __repr__(self) -> str:
         return f"InstanceHistory({self.activity_id!r}, attempts={self.attempts!r})"
@@ -222,12 +224,6 @@ class HistoryState:
         while it waits for a decider)."""
         self._closed_event_id = 0
         self._started_seen = False
-        self._handlers = {
-            event_type: (getattr(self, method), _attributes_key(event_type))
-            for event_type, method in _HANDLERS.items()}
-        for event_type, (outcome, why) in _CHILD_CLOSES.items():
-            self._handlers[event_type] = (functools.partial(
-                self._child_closed, outcome=outcome, why=why), _attributes_key(event_type))
 
     @classmethod
     def fold(cls, events: Iterable[dict], *, whole: bool = True) -> HistoryState:
@@ -239,7 +235,7 @@ class HistoryState:
         """`apply` each event, in order. Histories run to 25,000 events, most of them an
         activity's (scheduled, started, closed): those are folded and checked here, inline;
         the others by the methods `_HANDLERS` names."""
-        handlers, closes, whole = self._handlers, _CLOSES, self.whole
+        handlers, closes, whole = _FOLDERS, _CLOSES, self.whole
         instances, attempts, touch = self.instances, self._by_scheduled_event, self.touched.append
         used, opened, unstarted = self.events_used, self.open_activities, self.open_unstarted
         wakeup = self.last_wakeup_event_id
@@ -306,7 +302,7 @@ class HistoryState:
                     method, key = handlers[kind]
                     self.open_activities, self.open_unstarted = opened, unstarted
                     self.last_wakeup_event_id = wakeup
-                    method(event_id, event[key])
+                    method(self, event_id, event[key])
                     opened, unstarted = self.open_activities, self.open_unstarted
                     wakeup = self.last_wakeup_event_id
         except (KeyError, TypeError, AttributeError) as error:
@@ -405,7 +401,11 @@ class HistoryState:
 
     def _schedule_failed(self, event_id: int, attributes: dict) -> None:
         instance = self._instance_of(event_id, attributes)
-        instance.refusals += ((event_id, attributes["cause"]),)
+        refusal = (event_id, attributes["cause"])
+        if instance.refusals:
+            instance.refusals.append(refusal)
+        else:
+            instance.refusals = [refusal]
 
     def _timer_started(self, event_id: int, attributes: dict) -> None:
         timer_id = attributes["timerId"]
@@ -544,8 +544,8 @@ class HistoryState:
 
 def _text(value: Any, event_id: int, name: str) -> str:
     if type(value) is not str:
-        raise HistoryError(f"event {event_id} has a {name} that is a "
-                           f"{type(value).__name__}, not a string")
+        raise HistoryError(f"event {event_id} has a {name} that is {json_kind(value)}, not a "
+                           "string")
     return value
 
 
@@ -560,8 +560,8 @@ def read_shard_control(control: Any) -> tuple[str, int] | None:
     if type(control) is not str or SHARD_CONTROL_KEY not in control:
         return None
     try:
-        value = json.loads(control)
-    except ValueError:
+        value = parse(control)
+    except ValueError:  # PayloadError too: a control nested too deep is no shard's
         return None
     shard = value.get(SHARD_CONTROL_KEY) if isinstance(value, dict) else None
     if (isinstance(shard, list) and len(shard) == 2 and type(shard[0]) is str
@@ -656,8 +656,12 @@ _CHILD_CLOSES = {
 did not complete."""
 
 
-def _attributes_key(event_type: str) -> str:
-    return f"{event_type[0].lower()}{event_type[1:]}EventAttributes"
+@functools.lru_cache(maxsize=1_024)
+def attributes_key(event_type: str) -> str:
+    """`ActivityTaskScheduled` -> `activityTaskScheduledEventAttributes`: the key of an
+    event's attributes (remembered: asked for a few types again and again; bounded: a file may
+    hold any)."""
+    return event_type[:1].lower() + event_type[1:] + "EventAttributes"
 
 
 _CLOSES = {
@@ -670,3 +674,14 @@ _CLOSES = {
 """The events that close an attempt: the key of their attributes, the attempt's outcome, the
 attribute that says why it did not complete, and whether the attempt must have started (None:
 it may or may not; for a timeout, `NEEDS_START` says, by its type)."""
+
+
+_FOLDERS = {
+    **{event_type: (getattr(HistoryState, method), attributes_key(event_type))
+       for event_type, method in _HANDLERS.items()},
+    **{event_type: (functools.partial(HistoryState._child_closed, outcome=outcome, why=why),
+                    attributes_key(event_type))
+       for event_type, (outcome, why) in _CHILD_CLOSES.items()},
+}
+"""Per event type `apply_all` hands on: the function that folds it (given the state, the
+event's id and its attributes), and the key of its attributes."""

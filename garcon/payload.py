@@ -25,6 +25,10 @@ brackets that nest."""
 _STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
 
 
+_KINDS = {str: "a string", bool: "true or false", int: "an integer", float: "a number",
+          dict: "an object", list: "a list"}
+
+
 class PayloadError(ValueError):
     """A payload that cannot be read safely; the message says why."""
 
@@ -55,3 +59,10 @@ def nesting(text: str) -> int:
     never closed runs to the end)."""
     brackets = _NOT_BRACKETS.sub("", text)
     return max(accumulate(map(_STEP.__getitem__, brackets)), default=0)
+
+
+def json_kind(value: Any) -> str:
+    """What a JSON value is, in words: "null", "true or false", "an integer", ..."""
+    if value is None:
+        return "null"
+    return _KINDS.get(type(value), f"a {type(value).__name__}")

@@ -51,7 +51,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from garcon import decisions as make
-from garcon.activity import Activity
+from garcon.activity import Activity, flow_version
 from garcon.budget import SHARD_RESTARTS
 from garcon.expansion import Expansion
 from garcon.history import (
@@ -192,7 +192,7 @@ def start_decision(state: HistoryState, flow: Any, workflow_id: str, shard: Shar
             settings[key] = started[key]
     settings.setdefault("taskList", {"name": flow.name})
     workflow_type = started.get("workflowType") or {
-        "name": flow.name, "version": getattr(flow, "version", "1.0")}
+        "name": flow.name, "version": flow_version(flow)}
     return make.start_child_workflow(workflow_id, workflow_type, input,
                                      shard_control(shard.activity, shard.number), settings)
 

@@ -10,15 +10,16 @@
 reads a run's and its children's); `replay` / `replay_executions` compare a history's decisions
 (a run's and its children's) with a flow's; `reenact` drives a
 simulator with the calls a history recorded on SWF implies and reports where the simulator
-departs from it. The package knows nothing of garcon beyond its table of SWF quotas
-(`garcon.limits`).
+departs from it. The service itself (the state machine: `service.py` and the modules it
+drives) knows nothing of garcon beyond its table of SWF quotas (`garcon.limits`); the harness
+(`run_flow`), replay, the fleet and the strategies run garcon's own decider and workers.
 """
 from __future__ import annotations
 
 from garcon.limits import SWF_LIMITS, SWFLimits
 
 from . import faults, fleet
-from .harness import Progress, RunResult, UnknownNameError, run_flow
+from .harness import Progress, RunInProgressError, RunResult, UnknownNameError, run_flow
 from .history_io import HistoryFormatError, dump_history, load_executions, load_history
 from .reenact import Difference, ReenactResult, reenact
 from .replay import (
@@ -40,6 +41,7 @@ __all__ = [
     "ReenactResult",
     "ReplayDifference",
     "ReplayResult",
+    "RunInProgressError",
     "RunReplay",
     "RunResult",
     "SWFLimits",

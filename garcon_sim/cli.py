@@ -14,19 +14,24 @@ import contextlib
 import io
 import json
 import logging
-import math
 import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
-from garcon.activity import find_workflow_activities
-from garcon.budget import estimate, sharding_advice
+from garcon.activity import (
+    UnknownActivityError,
+    resolve_activity,
+    resolve_activity_names,
+    short_name,
+)
+from garcon.budget import estimate, is_seconds, sharding_advice
 from garcon.decisions import counted
 from garcon.history import HistoryError, HistoryState
 from garcon.limits import SWF_LIMITS
 from garcon.loader import FlowError, load_flow
+from garcon.payload import parse as parse_payload
 
 from . import faults
 from .faults import FaultError
@@ -181,8 +186,10 @@ def _fleet_options(command: argparse.ArgumentParser, likely: bool = False) -> No
 # Commands.
 
 def _run(args: argparse.Namespace) -> int:
+    _check_output("--out", args.out)
+    _check_output("--timeline", args.timeline)
     flow = load_flow(args.flow)
-    plan = [faults.fail(*_fail_option(text)) for text in args.fail]
+    plan = [faults.fail(*_fail_option(flow, text)) for text in args.fail]
     if args.fail_rate is not None:
         plan.append(faults.random_failures(args.fail_rate))
     show = _ProgressLine(sys.stderr) if sys.stderr.isatty() and not args.json else None
@@ -241,6 +248,7 @@ def _reenact(args: argparse.Namespace) -> int:
 
 def _timeline(args: argparse.Namespace) -> int:
     from .timeline import write_timelines
+    _check_output("--output", args.output)
     executions = family(load_executions(args.history))
     ids = [execution.workflow_execution or {} for execution in executions]
     paths = write_timelines([(own.get("workflowId", ""), own.get("runId", ""), execution.events)
@@ -294,6 +302,7 @@ def _budget(args: argparse.Namespace) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     from .server import ServeError, ServeOptions, serve
+    _check_output("--db", args.db)
     options = ServeOptions(host=args.host, port=args.port,
                            db=None if args.db is None else Path(args.db), speed=args.speed,
                            seed=args.seed, poll_timeout=args.poll_timeout)
@@ -323,6 +332,19 @@ def _flow_output(show: _ProgressLine | None, to_stderr: bool) -> Iterator[None]:
         yield
 
 
+def _check_output(option: str, path: str | None) -> None:
+    """Refuse, before any work, a file that could not be written: its folder missing or not
+    a folder, or the path a folder itself."""
+    if path is None:
+        return
+    folder = Path(path).parent
+    problem = ("is a folder" if Path(path).is_dir() else
+               f"cannot be written: {folder} does not exist" if not folder.exists() else
+               f"cannot be written: {folder} is not a folder" if not folder.is_dir() else None)
+    if problem:
+        raise UsageError(f"{option} {path}: {problem}")
+
+
 def _input(text: str | None) -> dict | None:
     if text is None:
         return None
@@ -334,67 +356,72 @@ def _input(text: str | None) -> dict | None:
         except OSError as error:
             raise UsageError(f"cannot read the input file {source}: {error.strerror}") from error
     try:
-        value = json.loads(text)
-    except ValueError as error:
+        value = parse_payload(text)
+    except ValueError as error:  # PayloadError too: nested too deep
         raise UsageError(f"{source} is not JSON: {error}") from error
     if not isinstance(value, dict):
         raise UsageError(f"{source} must be a JSON object, not {type(value).__name__}")
     return value
 
 
-def _fail_option(text: str) -> tuple[str, None, int | None]:
+def _fail_option(flow: Any, text: str) -> tuple[str, None, int | None]:
     name, _, times = text.partition(":")
     if not name:
         raise UsageError(f"--fail takes ACTIVITY[:TIMES], not {text!r}")
+    try:
+        resolve_activity(flow, name, where=f"--fail {text}", runnable=True)
+    except UnknownActivityError as error:
+        raise UsageError(str(error)) from None
     if times and not (times.isdigit() and int(times) > 0):
         raise UsageError(f"--fail {text}: TIMES is a number of attempts (1 or more)")
     return name, None, int(times) if times else None
 
 
 def _fleet(flow: Any, args: argparse.Namespace) -> tuple[dict[str, int], dict[str, Any]]:
-    """The workers and durations asked for, per activity (by type name)."""
-    names = {a.name: a.name for a in find_workflow_activities(flow) if not a.external}
-    names.update({name.removeprefix(f"{flow.name}_"): name for name in list(names)})
-    workers = _per_activity("--workers", args.workers, names, DEFAULT_WORKERS, _worker_count)
-    durations = _per_activity("--duration", args.duration, names, DEFAULT_DURATIONS,
-                              _duration)
+    """The workers and durations asked for, per activity a worker runs (by type name)."""
+    workers = _per_activity(flow, "--workers", args.workers, DEFAULT_WORKERS, _worker_count)
+    durations = _per_activity(flow, "--duration", args.duration, DEFAULT_DURATIONS, _duration)
     if args.decision_seconds < 0:
         raise UsageError(f"--decision-seconds {args.decision_seconds:g}: a number of seconds "
                          "(0 or more)")
     return workers, durations
 
 
-def _per_activity(option: str, texts: list[str], names: dict[str, str], default: Any,
-                  parse: Callable[[str, str], Any]) -> dict[str, Any]:
-    """`[ACTIVITY=]VALUE` options: VALUE for every activity, then for the ones named."""
-    found = dict.fromkeys(sorted(set(names.values())), default)
+def _per_activity(flow: Any, option: str, texts: list[str], default: Any,
+                  parse: Callable[[str], Any]) -> dict[str, Any]:
+    """`[ACTIVITY=]VALUE` options: VALUE for every activity, then for the ones named. An error
+    names the option and the value as written."""
+    found = {activity.name: default for activity in resolve_activity_names(flow, None)}
     for text in sorted(texts, key=lambda text: "=" in text):
         name, _, value = text.rpartition("=")
-        if name and name not in names:
-            raise UsageError(f"{option} {text}: the flow has no activity {name} (it has "
-                             f"{', '.join(sorted(set(names) - set(names.values())))})")
-        parsed = parse(option, value)
-        for key in ([names[name]] if name else found):
-            found[key] = parsed
+        where = f"{option} {text}"
+        try:
+            keys = [resolve_activity(flow, name, where=where, runnable=True).name] if name else [
+                *found]
+        except UnknownActivityError as error:
+            raise UsageError(str(error)) from None
+        try:
+            parsed = parse(value)
+        except ValueError as error:
+            raise UsageError(f"{where}: {error}") from None
+        found.update(dict.fromkeys(keys, parsed))
     return found
 
 
-def _worker_count(option: str, text: str) -> int:
+def _worker_count(text: str) -> int:
     if not (text.isdigit() and int(text) > 0):
-        raise UsageError(f"{option} {text}: a number of workers (1 or more)")
+        raise ValueError("a number of workers (1 or more)")
     return int(text)
 
 
-def _duration(option: str, text: str) -> Any:
+def _duration(text: str) -> Any:
     low, dash, high = text.partition("-")
     try:
-        if dash:
-            return uniform(float(low), float(high))
-        seconds = float(text)
-    except (ValueError, FleetError):
+        seconds = uniform(float(low), float(high)) if dash else float(text)
+    except ValueError:  # FleetError too
         seconds = -1
-    if not (seconds >= 0 and math.isfinite(seconds)):
-        raise UsageError(f"{option} {text}: SECONDS (0 or more) or LOW-HIGH")
+    if not (isinstance(seconds, Uniform) or is_seconds(seconds)):
+        raise ValueError("SECONDS (0 or more) or LOW-HIGH")
     return seconds
 
 
@@ -407,7 +434,7 @@ def _describe_fleet(flow: Any, workers: dict[str, int], durations: dict[str, Any
     def per_activity(values: dict[str, Any], show: Callable[[Any], str]) -> str:
         if len({show(value) for value in values.values()}) == 1:
             return show(next(iter(values.values()))) + " for each activity"
-        return ", ".join(f"{name.removeprefix(f'{flow.name}_')} {show(value)}"
+        return ", ".join(f"{short_name(flow, resolve_activity(flow, name))} {show(value)}"
                          for name, value in values.items())
 
     return (f"workers: {per_activity(workers, str)}; attempts of "

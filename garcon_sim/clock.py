@@ -31,7 +31,8 @@ def from_millis(millis: int) -> datetime:
 
 
 def seconds_to_millis(value: float | int) -> int:
-    """Epoch seconds as on the wire (float, 3 decimals) to epoch milliseconds."""
+    """Seconds to milliseconds: epoch seconds as on the wire (float, 3 decimals), or a
+    duration."""
     return round(value * 1000)
 
 

@@ -2,14 +2,16 @@
 
 An event is SWF's own JSON shape, `{eventId, eventType, eventTimestamp, <type>EventAttributes}`,
 with the timestamp held as an aware datetime (what boto3 returns). The tables below are SWF's
-rules as data: `DECISION_TRIGGERS` is the list of SWF_SEMANTICS.md section 2 ("which events
-schedule a new decision task"), `CLOSE_EVENTS` maps each closing event to the close status.
+rules as data: `DECISION_TRIGGERS` lists the events after which SWF schedules a new decision
+task (SWF Developer Guide, "Decision tasks"; the recorded histories in tests/data/swf-histories
+show each), `CLOSE_EVENTS` maps each closing event to the close status.
 """
 from __future__ import annotations
 
-import functools
 from datetime import datetime
 from typing import Any
+
+from garcon.history import attributes_key
 
 Event = dict[str, Any]
 
@@ -45,13 +47,6 @@ CLOSE_EVENTS = {
 REFERENCE_KEYS = ("scheduledEventId", "startedEventId", "decisionTaskCompletedEventId",
                   "initiatedEventId", "latestCancelRequestedEventId")
 """Attributes that point at earlier events of the same history."""
-
-@functools.lru_cache(maxsize=1_024)
-def attributes_key(event_type: str) -> str:
-    """`ActivityTaskScheduled` -> `activityTaskScheduledEventAttributes` (remembered: the
-    simulator asks for a few types again and again; bounded: a file may hold any)."""
-    return event_type[:1].lower() + event_type[1:] + "EventAttributes"
-
 
 def make_event(event_id: int, timestamp: datetime, event_type: str,
                attributes: dict[str, Any]) -> Event:

@@ -17,7 +17,8 @@ each matching instance; None means every attempt.
 
 Exceptions raised by the flow's own tasks need no fault: they fail their attempt as on SWF.
 
-A fault must aim at something: an activity the flow does not have is refused when the run
+A fault must aim at something: an activity the flow does not have, or an external one (no
+worker of the run takes its tasks, so nothing could strike them), is refused when the run
 starts, and a `match` whose keys no scheduled input of its activity has (or, in a run that
 completed, whose values none had) is refused when it ends, naming what there was.
 """
@@ -28,13 +29,18 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .names import holds, unknown_activity, unknown_match_keys, unmatched_values
+from garcon.activity import UnknownActivityError, resolve_activity
+
+from .names import holds, unknown_match_keys, unmatched_values
 
 TIMEOUT_KINDS = ("SCHEDULE_TO_START", "START_TO_CLOSE", "SCHEDULE_TO_CLOSE", "HEARTBEAT")
 
 
 class FaultError(ValueError):
-    """A fault that cannot happen as asked; the message says why."""
+    """A fault that cannot happen as asked; the message says why. Raised once a run ended
+    (a `match` that selected nothing), it carries the run's `RunResult` as `result`."""
+
+    result: Any = None
 
 
 @dataclass(frozen=True)
@@ -48,12 +54,9 @@ class AttemptFault:
     call = "fault"
     """The function that makes it, to name it in errors."""
 
-    def applies(self, activity_names: tuple[str, ...], payload: Mapping[str, Any],
-                attempt: int) -> bool:
-        """Whether it strikes this attempt (numbered from 1) of an instance of the activity
-        known by `activity_names`, whose input is `payload`."""
-        if self.activity is not None and self.activity not in activity_names:
-            return False
+    def applies(self, payload: Mapping[str, Any], attempt: int) -> bool:
+        """Whether it strikes this attempt (numbered from 1) of an instance of its activity,
+        whose input is `payload`."""
         if self.times is not None and attempt > self.times:
             return False
         return holds(payload, self.match)
@@ -137,14 +140,19 @@ class FaultPlan:
     def __len__(self) -> int:
         return len(self.faults)
 
-    def check_activities(self, flow_name: str, type_names: Iterable[str]) -> None:
-        """Refuse a fault naming an activity the flow does not have (FaultError)."""
-        types = list(type_names)
+    def check_activities(self, flow: Any) -> None:
+        """Refuse a fault naming an activity the flow does not have, or an external one, which
+        the run's workers never take, so that nothing could strike it (FaultError). Each
+        fault's activity is then known by its type name."""
+        self._types: dict[str, str] = {}
         for fault in self.faults:
-            if isinstance(fault, AttemptFault | RandomFailures) and fault.activity is not None:
-                wrong = unknown_activity(fault.activity, flow_name, types)
-                if wrong:
-                    raise FaultError(f"{fault.call}({fault.activity!r}): {wrong}")
+            name = getattr(fault, "activity", None)  # a Throttle names an operation
+            if name is not None:
+                try:
+                    self._types[name] = resolve_activity(
+                        flow, name, where=f"{fault.call}({name!r})", runnable=True).name
+                except UnknownActivityError as error:
+                    raise FaultError(str(error)) from None
 
     def check_matches(self, inputs: Callable[[str | None], list[dict]], completed: bool
                       ) -> None:
@@ -152,13 +160,13 @@ class FaultPlan:
         no input of its activity has its keys; or, when the run `completed` (so that every
         instance that could be was scheduled), none had its values. A fault on any activity
         is judged only in a run that completed: others may stop before its target is
-        scheduled. `inputs(activity)` gives the inputs that activity's attempts were
-        scheduled with (every activity's for None)."""
+        scheduled. `inputs(activity_type)` gives the inputs that activity's attempts were
+        scheduled with (every activity's for None). After `check_activities`."""
         for fault in self.faults:
             if not isinstance(fault, AttemptFault) or not fault.match or not (
                     completed or fault.activity is not None):
                 continue
-            scheduled = inputs(fault.activity)
+            scheduled = inputs(None if fault.activity is None else self._types[fault.activity])
             wrong = unknown_match_keys(fault.match, fault.activity, scheduled) or (
                 completed and scheduled and unmatched_values(fault.match, fault.activity,
                                                              scheduled))
@@ -168,18 +176,20 @@ class FaultPlan:
     def throttles(self) -> list[Throttle]:
         return [fault for fault in self.faults if isinstance(fault, Throttle)]
 
-    def for_attempt(self, activity_names: tuple[str, ...], payload: Mapping[str, Any],
-                    attempt: int, rng: random.Random) -> Fail | TimeOut | Crash | None:
-        """The fault striking this attempt, if any. Random failures draw from `rng` (the
+    def for_attempt(self, activity_type: str, payload: Mapping[str, Any], attempt: int,
+                    rng: random.Random) -> Fail | TimeOut | Crash | None:
+        """The fault striking this attempt of an instance of the activity `activity_type` (a
+        type name), if any (`check_activities` first). Random failures draw from `rng` (the
         attempt's own, seeded from the run's seed and the attempt) once per attempt they could
         strike, so that they strike the same attempts whatever the order attempts come in."""
         for fault in self.faults:
+            if isinstance(fault, Throttle) or not (
+                    fault.activity is None or self._types[fault.activity] == activity_type):
+                continue
             if isinstance(fault, AttemptFault):
-                if fault.applies(activity_names, payload, attempt):
+                if fault.applies(payload, attempt):
                     return fault
-            elif isinstance(fault, RandomFailures) and (
-                    fault.activity is None or fault.activity in activity_names) and (
-                    rng.random() < fault.rate):
+            elif rng.random() < fault.rate:
                 return Fail(fault.activity, reason=fault.reason)
         return None
 

@@ -17,14 +17,18 @@ close with a decision task of its own.
 """
 from __future__ import annotations
 
-import math
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from garcon import budget
-from garcon.activity import Activity
+from garcon.activity import (
+    Activity,
+    UnknownActivityError,
+    resolve_activity_mapping,
+    resolve_activity_names,
+)
 from garcon.payload import object_or_empty
 
 DEFAULT_WORKERS = budget.WORKERS
@@ -50,18 +54,13 @@ class AttemptInfo:
     the same run always draws the same values, whatever the fleet and the order of attempts."""
 
 
-def _is_seconds(value: Any) -> bool:
-    return (isinstance(value, (int, float)) and not isinstance(value, bool)
-            and math.isfinite(value) and value >= 0)
-
-
 class Uniform:
     """Durations drawn for each attempt uniformly between `low` and `high` seconds."""
 
     __slots__ = ("high", "low")
 
     def __init__(self, low: float, high: float):
-        if not (_is_seconds(low) and _is_seconds(high) and low <= high):
+        if not (budget.is_seconds(low) and budget.is_seconds(high) and low <= high):
             raise FleetError(f"uniform durations go from low to high seconds (0 <= low <= "
                              f"high), not {low!r} to {high!r}")
         self.low = low
@@ -96,17 +95,17 @@ Durations = Duration | Mapping[str, Duration]
 class Fleet:
     """The fleet a run has, resolved against the activities its workers run."""
 
-    def __init__(self, flow_name: str, activities: list[Activity], workers: Workers,
-                 durations: Durations, decision_seconds: float, seed: int):
-        if not _is_seconds(decision_seconds):
+    def __init__(self, flow: Any, workers: Workers, durations: Durations,
+                 decision_seconds: float, seed: int):
+        if not budget.is_seconds(decision_seconds):
             raise FleetError(f"decision_seconds is a number of seconds (0 or more), not "
                              f"{decision_seconds!r}")
         self.decision_seconds = decision_seconds
         self._seed = seed
-        self._workers = _per_activity("workers", flow_name, activities, workers,
-                                      DEFAULT_WORKERS, _check_workers)
-        self._durations = _per_activity("durations", flow_name, activities, durations,
-                                        DEFAULT_DURATIONS, _check_duration)
+        self._workers = _per_activity("workers", flow, workers, DEFAULT_WORKERS,
+                                      _check_workers)
+        self._durations = _per_activity("durations", flow, durations, DEFAULT_DURATIONS,
+                                        _check_duration)
 
     def workers(self, activity: Activity) -> int:
         return self._workers[activity.name]
@@ -120,40 +119,34 @@ class Fleet:
         seconds = duration(AttemptInfo(activity.name, activity_id, object_or_empty(input), number,
                                        random.Random(f"garcon-sim duration {self._seed} "
                                                      f"{activity_id} {number}")))
-        if not _is_seconds(seconds):
+        if not budget.is_seconds(seconds):
             raise FleetError(f"the duration of {activity_id} (attempt {number}) is {seconds!r}, "
                              "not a number of seconds (0 or more)")
         return seconds
 
 
-def _per_activity(what: str, flow_name: str, activities: list[Activity], given: Any,
-                  default: Any, check: Callable[[str, Any], Any]) -> dict[str, Any]:
-    """`given` for each activity (by type name): one value for all, or a mapping of names."""
+def _per_activity(what: str, flow: Any, given: Any, default: Any,
+                  check: Callable[[str, Any], Any]) -> dict[str, Any]:
+    """`given` for each activity the workers run (by type name): one value for all, or a
+    mapping of names (see `garcon.activity.resolve_activity`)."""
     if not isinstance(given, Mapping):
         check(what, given)
-        return {activity.name: given for activity in activities}
-    by_name = {}
-    for activity in activities:
-        by_name[activity.name] = by_name[activity.name.removeprefix(f"{flow_name}_")] = activity
-    unknown = sorted(str(name) for name in given if name not in by_name)
-    if unknown:
-        known = ", ".join(activity.name.removeprefix(f"{flow_name}_") for activity in activities)
-        raise FleetError(f"{what} names {', '.join(unknown)}: not an activity the simulator's "
-                         f"workers run (they run {known or 'none'})")
-    found = {activity.name: default for activity in activities}
+        return {activity.name: given for activity in resolve_activity_names(flow, None)}
     for name, value in given.items():
         check(f"{what}[{name!r}]", value)
-        found[by_name[name].name] = value
-    return found
+    try:
+        return resolve_activity_mapping(flow, given, default, where=what, runnable=True)
+    except UnknownActivityError as error:
+        raise FleetError(str(error)) from None
 
 
 def _check_workers(what: str, value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+    if not budget.is_workers(value):
         raise FleetError(f"{what} is a number of workers (1 or more), not {value!r}")
 
 
 def _check_duration(what: str, value: Any) -> None:
-    if not (callable(value) or _is_seconds(value)):
+    if not (callable(value) or budget.is_seconds(value)):
         raise FleetError(f"{what} is a number of seconds (0 or more) or a function of the "
                          f"attempt, not {value!r}")
 

@@ -18,6 +18,8 @@ from typing import Any
 
 from botocore.model import Shape
 
+from garcon.payload import json_kind as kind
+
 Check = Callable[[Any], None]
 
 JSON_TYPES: dict[str, tuple[type, ...]] = {
@@ -31,8 +33,6 @@ WANTED = {"string": "a string", "blob": "a string", "boolean": "true or false",
           "integer": "an integer", "long": "an integer", "float": "a number",
           "double": "a number", "timestamp": "a number", "structure": "an object",
           "map": "an object", "list": "a list"}
-_KINDS = {str: "a string", bool: "true or false", int: "an integer", float: "a number",
-          dict: "an object", list: "a list"}
 
 
 class Mismatch(Exception):
@@ -62,13 +62,6 @@ class Rules:
     """The check of a member the model does not know; None: such members are ignored."""
     text: Check | None = None
     """More to check of every string (its type checked first)."""
-
-
-def kind(value: Any) -> str:
-    """What a JSON value is, in words: "null", "true or false", "an integer", ..."""
-    if value is None:
-        return "null"
-    return _KINDS.get(type(value), f"a {type(value).__name__}")
 
 
 def not_of(value: Any, wanted: str) -> Mismatch:

@@ -1,27 +1,18 @@
-"""Names a user gives about a run (an activity, the input keys of a `match`), checked against
-those the flow and the run have, so that a typo is an error naming what exists rather than a
-fault that never strikes or a count of 0.
+"""The input keys and values of a `match`, checked against the inputs a run's instances had,
+so that a typo in a key is an error naming the keys there were rather than a fault that never
+strikes or a count of 0. (Activity names are checked by `garcon.activity.resolve_activity`.)
+
+A key is a name, and is checked wherever inputs were scheduled. A value is data: a fault's
+values are checked once the run completed (every instance that could be was scheduled), but a
+question such as `run.attempts("work", {"generator.n": 7})` about a value no instance had
+answers 0, which may be the answer (a run that stopped before scheduling it).
 
 Each check returns the sentence to raise (the caller picks its error type), or None.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
-
-
-def aliases(type_name: str, flow_name: str) -> tuple[str, str]:
-    """The names an activity type goes by: its own, and the name it was created with."""
-    return type_name, type_name.removeprefix(f"{flow_name}_")
-
-
-def unknown_activity(name: str, flow_name: str, type_names: Iterable[str]) -> str | None:
-    """Why `name` is no activity of the flow, naming those it has; None when it is one."""
-    types = list(type_names)
-    if any(name in aliases(type_name, flow_name) for type_name in types):
-        return None
-    known = ", ".join(aliases(type_name, flow_name)[1] for type_name in types) or "none"
-    return f"the flow {flow_name} has no activity {name!r} (its activities: {known})"
 
 
 def unknown_match_keys(match: Mapping[str, Any] | None, activity: str | None,

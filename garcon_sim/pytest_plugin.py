@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from .faults import FaultPlan
+from .faults import FaultError, FaultPlan
 from .harness import RunResult, run_flow
 
 FLEET_OPTIONS = ("workers", "durations", "decision_seconds")
@@ -49,7 +49,12 @@ class SwfSim:
         if options.get("sim") is None and self.start_time is not None:
             options.setdefault("start_time", self.start_time)
         options["faults"] = [*self.faults, *options.get("faults", ())]
-        result = run_flow(flow, **options)
+        try:
+            result = run_flow(flow, **options)
+        except FaultError as error:  # raised as the run ended: its history is saved too
+            if error.result is not None:
+                self.runs.append(error.result)
+            raise
         self.runs.append(result)
         return result
 

@@ -36,7 +36,7 @@ from typing import Any
 
 from freezegun import freeze_time
 
-from garcon.activity import find_workflow_activities
+from garcon.activity import find_workflow_activities, flow_version
 from garcon.decider import decide_with_report
 from garcon.expansion import Expansions, expand_noting_reads
 from garcon.history import HistoryState
@@ -123,12 +123,12 @@ def _replay(events: list[Event], flow: Any, execution: dict | None, limits: SWFL
     if recorded_type is not None and recorded_type.get("name") != flow.name:
         raise WrongFlowError(
             f"the history is of workflow type {_type_text(recorded_type)}, not the flow's "
-            f"{_type_text({'name': flow.name, 'version': _version(flow)})}: replay it "
+            f"{_type_text({'name': flow.name, 'version': flow_version(flow)})}: replay it "
             "against the flow that made it")
     result = _Replay(flow, events, execution, limits, watch).run()
-    if recorded_type is not None and recorded_type.get("version") != _version(flow):
+    if recorded_type is not None and recorded_type.get("version") != flow_version(flow):
         result.notes.append(f"the history is of version {recorded_type.get('version')} of "
-                            f"{flow.name}, the flow is version {_version(flow)}")
+                            f"{flow.name}, the flow is version {flow_version(flow)}")
     return result
 
 
@@ -136,10 +136,6 @@ def _workflow_type(events: list[Event]) -> dict | None:
     """The workflow type the history's WorkflowExecutionStarted names, if it has one."""
     started = next((e for e in events if e["eventType"] == "WorkflowExecutionStarted"), None)
     return None if started is None else attributes(started).get("workflowType")
-
-
-def _version(flow: Any) -> str:
-    return getattr(flow, "version", "1.0")
 
 
 def _type_text(workflow_type: dict) -> str:

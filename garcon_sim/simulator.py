@@ -18,6 +18,9 @@ from .model import ActivityTask
 from .service import SWFService
 from .validation import swf_model
 
+TIMEOUT_KEYS = ("scheduleToStartTimeout", "scheduleToCloseTimeout", "startToCloseTimeout",
+                "heartbeatTimeout")
+
 
 @dataclass(frozen=True)
 class ActivityTaskView(Mapping[str, Any]):
@@ -34,13 +37,21 @@ class ActivityTaskView(Mapping[str, Any]):
     workflowId: str
     runId: str
     scheduledEventId: int
+    timeouts: Mapping[str, str]
+    """The four timeouts it was scheduled with (`scheduleToStartTimeout`,
+    `scheduleToCloseTimeout`, `startToCloseTimeout`, `heartbeatTimeout`), as SWF writes them
+    ("NONE" for none)."""
+    scheduledAt: datetime
+    """When it was scheduled: its ActivityTaskScheduled event's timestamp."""
 
     @classmethod
     def of(cls, task: ActivityTask) -> ActivityTaskView:
         attributes, run = task.attributes, task.run
         return cls(run.domain, attributes["taskList"]["name"], task.activity_id,
                    dict(attributes["activityType"]), attributes.get("input"), run.workflow_id,
-                   run.run_id, task.scheduled_event_id)
+                   run.run_id, task.scheduled_event_id,
+                   {key: attributes[key] for key in TIMEOUT_KEYS if key in attributes},
+                   run.events[task.scheduled_event_id - 1]["eventTimestamp"])
 
     def __getitem__(self, key: str) -> Any:
         if key not in _VIEW_KEYS:

@@ -39,7 +39,12 @@ from hypothesis.strategies import SearchStrategy
 
 from garcon import activity as activity_module
 from garcon import runner, task
-from garcon.activity import Activity, find_workflow_activities
+from garcon.activity import (
+    Activity,
+    find_workflow_activities,
+    resolve_activity_names,
+    short_name,
+)
 from garcon.limits import SWFLimits
 
 from . import faults as faults_module
@@ -292,7 +297,7 @@ def _fault_lists(draw: st.DrawFn, targets: list[_Target], max_faults: int,
 
 def _target(flow: Any, current: Activity, context: dict, timeouts: Collection[str]
             ) -> _Target:
-    short = current.name.removeprefix(f"{flow.name}_")
+    short = short_name(flow, current)
     try:
         instances = current.instances(context)
     except Exception:
@@ -422,8 +427,8 @@ def fleets(flow: Any = None, *, max_workers: int = 4, seconds: Collection[float]
     attempts of one of `seconds`, drawn between two of them (`uniform`), or per activity;
     decision tasks of one of `decision_seconds`. Shrinks towards one worker, one-second
     attempts and the first decision latency."""
-    names = [current.name.removeprefix(f"{flow.name}_") for current in
-             find_workflow_activities(flow) if not current.external] if flow is not None else []
+    names = [short_name(flow, current) for current in resolve_activity_names(flow, None)
+             ] if flow is not None else []
     counts = st.integers(1, max_workers)
     one_duration = st.sampled_from(tuple(seconds)) | st.builds(
         lambda pair: uniform(*sorted(pair)),
@@ -443,11 +448,10 @@ def _per_activity(names: list[str], values: SearchStrategy) -> SearchStrategy[di
 
 @dataclass(repr=False)
 class GeneratedRun(RunResult):
-    """A `RunResult` (status, reason, events, attempts(), ...) that also keeps what made it:
-    `flow`, `input`, `faults`, `limits` and `client`. Its repr is the `run_flow(...)` call that
+    """A `RunResult` (status, reason, events, flow, attempts(), ...) that also keeps what made
+    it: `input`, `faults`, `limits` and `client`. Its repr is the `run_flow(...)` call that
     reproduces it, with how it ended as a comment."""
 
-    flow: Any = None
     input: dict | None = None
     faults: FaultList = field(default_factory=FaultList)
     limits: SWFLimits | None = None
@@ -518,6 +522,6 @@ def histories(draw: st.DrawFn, flow: Any = None, *, inputs: SearchStrategy[dict]
     result = run_flow(current, input=start, seed=seed, faults=plan, client=client,
                       sim=_simulator(seed, quotas), **fleet.options())
     values = {f.name: getattr(result, f.name) for f in fields(result) if f.init}
-    return GeneratedRun(**values, flow=current, input=start, faults=plan, limits=quotas,
+    return GeneratedRun(**values, input=start, faults=plan, limits=quotas,
                         client=client, fleet=fleet)
 

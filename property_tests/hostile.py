@@ -14,6 +14,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from garcon_sim.events import attributes_key
+
 DEEP = "[" * 1_000 + "]" * 1_000
 """2,000 characters nested 1,000 deep: SWF takes it."""
 PAYLOADS = st.sampled_from([
@@ -104,7 +106,7 @@ def _attributes(event: Any) -> dict | None:
     if not isinstance(event, dict) or not isinstance(event.get("eventType"), str):
         return None
     kind = event["eventType"]
-    inner = event.get(f"{kind[:1].lower()}{kind[1:]}EventAttributes")
+    inner = event.get(attributes_key(kind))
     return inner if isinstance(inner, dict) else None
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from garcon_sim import faults
+from garcon_sim.events import attributes_key
 from garcon_sim.strategies import GeneratedFlow
 
 CLOSE_TYPES = ("ActivityTaskCompleted", "ActivityTaskFailed", "ActivityTaskTimedOut",
@@ -129,7 +130,7 @@ def observe(events: list[dict], flow_name: str) -> dict[tuple[str, str], Observe
             attempt = attempts[event["eventId"]] = ObservedAttempt(event["eventId"])
             instance.attempts.append(attempt)
         elif kind in CLOSE_TYPES:
-            attributes = event[f"{kind[0].lower()}{kind[1:]}EventAttributes"]
+            attributes = event[attributes_key(kind)]
             attempt = attempts[attributes["scheduledEventId"]]
             attempt.closed = event["eventId"]
             attempt.outcome = OUTCOMES[kind]
@@ -151,6 +152,6 @@ def open_activity_peaks(events: list[dict]) -> tuple[int, dict[str, int]]:
             peaks[name] = max(peaks.get(name, 0), open_now[name])
             peak = max(peak, sum(open_now.values()))
         elif kind in CLOSE_TYPES:
-            attributes = event[f"{kind[0].lower()}{kind[1:]}EventAttributes"]
+            attributes = event[attributes_key(kind)]
             open_now[type_of[attributes["scheduledEventId"]]] -= 1
     return peak, peaks

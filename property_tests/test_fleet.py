@@ -27,7 +27,9 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from garcon import budget
+from garcon.activity import resolve_activity_mapping
 from garcon_sim import faults
+from garcon_sim.events import attributes_key
 from garcon_sim.fleet import DEFAULT_DURATIONS, DEFAULT_WORKERS, Uniform
 from garcon_sim.harness import run_flow
 from garcon_sim.strategies import (
@@ -91,9 +93,10 @@ def test_a_fleet_running_each_stage_at_once_in_equal_time_uses_the_fewest_events
 
 
 def fleet_value(flow, option, name: str, default):
+    """The fleet's value for the activity type `name`."""
     if not isinstance(option, Mapping):
         return option
-    return option.get(name.removeprefix(f"{flow.name}_"), default)
+    return resolve_activity_mapping(flow, option, default, where="fleet")[name]
 
 
 @FEWER
@@ -121,7 +124,7 @@ def test_workers_run_one_attempt_at_a_time_for_its_duration_and_decisions_take_t
             running[name] += 1
             assert running[name] <= fleet_value(flow, fleet.workers, name, DEFAULT_WORKERS)
         elif kind in CLOSE_TYPES:
-            attributes = event[f"{kind[0].lower()}{kind[1:]}EventAttributes"]
+            attributes = event[attributes_key(kind)]
             scheduled_id = attributes["scheduledEventId"]
             if scheduled_id in started:
                 running[scheduled[scheduled_id]] -= 1

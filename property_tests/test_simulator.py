@@ -9,6 +9,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from garcon.limits import SWFLimits
+from garcon_sim.events import attributes_key
 from garcon_sim.replay import replay
 from garcon_sim.strategies import GeneratorSpec, build_flow, histories
 
@@ -103,7 +104,7 @@ def broken(events: list[dict], breakage: str, position: int) -> list[dict]:
     elif breakage == "event after the close":
         events.append({**events[1], "eventId": len(events) + 1})
     else:
-        key = f"{events[-1]['eventType'][0].lower()}{events[-1]['eventType'][1:]}EventAttributes"
+        key = attributes_key(events[-1]['eventType'])
         events[-1] = {**events[-1], key: {**events[-1].get(key, {}),
                                           "decisionTaskCompletedEventId": len(events) + 5}}
     return events

@@ -70,7 +70,7 @@ def test_a_fleet_prints_as_the_call_that_makes_it_and_names_only_the_flows_activ
     names = {spec.name for spec in flow.specs}
     for option in (fleet.workers, fleet.durations):
         assert not isinstance(option, dict) or set(option) <= names
-    Fleet(flow.name, find_workflow_activities(flow), **fleet.options(), seed=0)  # it takes it
+    Fleet(flow, **fleet.options(), seed=0)  # it takes it
 
 
 @given(inputs(day=st.integers(1, 31)))

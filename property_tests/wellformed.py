@@ -1,5 +1,8 @@
-"""Whether a history is well formed, by SWF's rules (shared/SWF_SEMANTICS.md), written here
-from those rules rather than taken from the simulator."""
+"""Whether a history is well formed, by SWF's rules as its documentation states them (the API
+reference's HistoryEvent and its event attributes,
+https://docs.aws.amazon.com/amazonswf/latest/apireference/API_HistoryEvent.html, and botocore's
+model of SWF, `botocore/data/swf/2012-01-25/service-2.json`), written here from those rules
+rather than taken from the simulator."""
 from __future__ import annotations
 
 import itertools

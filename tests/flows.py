@@ -21,3 +21,12 @@ def fan_out(instances: int, retry: int = 0, **options) -> types.SimpleNamespace:
     report = create(name="report", requires=[work], run=runner.Sync(record.fill(n="ready")))
     return types.SimpleNamespace(domain="dev", name="flow", setup=setup, work=work,
                                  report=report)
+
+
+def with_external() -> types.SimpleNamespace:
+    """fan_out(2), and `java`: an external activity after setup, which something outside
+    Python runs."""
+    flow = fan_out(2)
+    flow.java = activity.create("dev", "flow")(name="java", requires=[flow.setup],
+                                              external=True, timeout=60)
+    return flow

@@ -122,6 +122,23 @@ def test_timeouts_follow_garcon_formulas():
     assert huge["scheduleToStartTimeout"] == huge["scheduleToCloseTimeout"] == "31536000"
 
 
+def test_an_instances_timeouts_follow_its_own_pool_not_what_last_expanded_its_activity():
+    @task.decorate(timeout=120)
+    def work(activity, n):
+        return None
+
+    act = activity.create("dev", "flow")(
+        name="a", generators=[lambda context: ({"n": n} for n in range(context["count"]))],
+        run=sync(work.fill(n="n")), schedule_to_start=300)
+    [one] = act.instances({"count": 1})
+    many = act.instances({"count": 50})
+    by_hand = activity.ActivityInstance(act, {"n": 3})  # garcon's form: no pool given
+    assert act.pool_size == 50  # garcon's record of the last expansion, read by nothing
+    assert (one.schedule_to_start, many[0].schedule_to_start, by_hand.schedule_to_start) == (
+        300, 300 * 50, 300)
+    assert by_hand.timeouts()["scheduleToStartTimeout"] == "300"
+
+
 def test_flow_activities_are_found_in_attribute_name_order_once_each():
     create = activity.create("dev", "flow")
     b = create(name="b", run=sync())

@@ -96,6 +96,24 @@ def test_likely_workers_per_activity_and_the_fleet_s_timing():
     assert plan.likely(50, steady=True) == plan.fewest + 3 * (500 // 50 - 1)  # in waves of 50
 
 
+@pytest.mark.parametrize(("options", "message"), [
+    ({"workers": 0}, "workers is a number of workers (1 or more), not 0"),
+    ({"workers": -3}, "workers is a number of workers (1 or more), not -3"),
+    ({"workers": {"work": 0}}, "workers['work'] is a number of workers (1 or more), not 0"),
+    ({"workers": {"wrok": 5}}, "workers['wrok']: the flow flow has no activity 'wrok' (its "
+                               "activities: report, setup, work)"),
+    ({"attempt_seconds": -1}, "attempt_seconds is a number of seconds (0 or more), not -1"),
+    ({"attempt_seconds": {"flow_wrok": 1}}, "attempt_seconds['flow_wrok']: the flow flow has "
+                                            "no activity 'flow_wrok'"),
+    ({"decision_seconds": float("nan")}, "decision_seconds is a number of seconds (0 or "
+                                         "more), not nan"),
+])
+def test_likely_refuses_a_fleet_that_cannot_be_or_names_no_activity(options, message):
+    with pytest.raises(ValueError) as refused:
+        budget.estimate(fan_out(5)).likely(**options)
+    assert str(refused.value).startswith(message)
+
+
 def test_verdicts_against_the_limit_and_the_advice():
     assert budget.estimate(fan_out(4_000, retry=2)).verdict == (
         "fits at best (12,029 events) but not at worst (every retry used, a decision task "

@@ -146,13 +146,36 @@ def test_run_takes_input_from_a_file(tmp_path):
     (["run", str(ROOT / "garcon" / "limits.py")], ["is not a flow"]),
     (["run", SEED_FLOW, "--input", "{not json"], ["the input is not JSON"]),
     (["run", SEED_FLOW, "--input", "[1]"], ["must be a JSON object, not list"]),
+    (["run", SEED_FLOW, "--input", "[" * 5_000 + "]" * 5_000], [
+        "the input is not JSON: it is JSON nested more than 100 levels deep"]),
     (["run", SEED_FLOW, "--input", "@missing.json"], ["cannot read the input file"]),
     (["run", SEED_FLOW, "--fail", "activity_2:zero"], ["TIMES is a number"]),
     (["run", SEED_FLOW, "--fail-rate", "2"], ["between 0 and 1"]),
     (["run", SEED_FLOW, "--fail", "nosuch:2"], [
-        "fail('nosuch'): the flow country_flow has no activity 'nosuch' (its activities: "
+        "--fail nosuch:2: the flow country_flow has no activity 'nosuch' (its activities: "
         "activity_1, activity_2, activity_3)"]),
+    (["run", SEED_FLOW, "--workers", "activity_2=0"], [
+        "--workers activity_2=0: a number of workers (1 or more)"]),
+    (["run", SEED_FLOW, "--workers", "wrok=3"], [
+        "--workers wrok=3: the flow country_flow has no activity 'wrok'"]),
+    (["run", SEED_FLOW, "--duration", "activity_1=-1"], [
+        "--duration activity_1=-1: SECONDS (0 or more) or LOW-HIGH"]),
+    (["budget", SEED_FLOW, "--workers", "activity_2=-3"], [
+        "--workers activity_2=-3: a number of workers (1 or more)"]),
+    (["budget", SEED_FLOW, "--duration", "country_flow_activity_9=1"], [
+        "--duration country_flow_activity_9=1: the flow country_flow has no activity "
+        "'country_flow_activity_9'"]),
     (["budget", COFFEE], ["custom decider"]),
+    (["run", SEED_FLOW, "--out", "/missing/dir/x.json"], [
+        "--out /missing/dir/x.json: cannot be written: /missing/dir does not exist"]),
+    (["run", SEED_FLOW, "--timeline", "/dev/null/run.html"], [
+        "--timeline /dev/null/run.html: cannot be written: /dev/null is not a folder"]),
+    (["run", SEED_FLOW, "--out", "/tmp"], ["--out /tmp: is a folder"]),
+    (["timeline", str(DATA / "swf-histories" / "timer_and_cancel.json"), "-o",
+      "/missing/dir/x.html"], [
+        "--output /missing/dir/x.html: cannot be written: /missing/dir does not exist"]),
+    (["serve", "--db", "/missing/dir/state.sqlite"], [
+        "--db /missing/dir/state.sqlite: cannot be written: /missing/dir does not exist"]),
 ])
 def test_user_errors_are_one_line_and_exit_2(args, fragments):
     one_line_error(garcon_sim(*args), *fragments)
@@ -277,8 +300,8 @@ def test_budget_for_a_fleet(tmp_path):
     assert "likely: 16,202 events without failures" in jittered.stdout
     bad = garcon_sim("budget", flow, "--workers", "small=3")
     assert (bad.returncode, bad.stdout) == (2, "")
-    assert bad.stderr == ("garcon-sim: error: --workers small=3: the flow has no activity "
-                          "small (it has big)\n")
+    assert bad.stderr == ("garcon-sim: error: --workers small=3: the flow wide has no "
+                          "activity 'small' (its activities: big)\n")
 
 
 def test_budget_exits_1_when_even_the_fewest_events_do_not_fit(tmp_path):

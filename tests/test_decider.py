@@ -207,6 +207,16 @@ def test_a_history_that_does_not_start_at_event_1_is_refused():
         decide(flow, [], EXECUTION)
 
 
+def test_a_whole_page_given_instead_of_its_events_is_named_as_such():
+    flow = fan_out(1)
+    page = {"events": run_flow(flow, input={}).events}
+    with pytest.raises(TypeError, match=r"^decide takes the history's events \(a list of event "
+                       r"objects\), not an object: pass its 'events'$"):
+        decide(flow, page, EXECUTION)
+    with pytest.raises(TypeError, match=r"not a string$"):
+        decide(flow, json.dumps(page, default=str), EXECUTION)
+
+
 def test_a_result_too_deep_to_read_is_retried_then_fails_the_workflow_naming_it():
     flow, history = fan_out(1, retry=1), History()
     start_work(flow, history)

@@ -108,8 +108,8 @@ def test_the_timing_flow_times_out_when_an_attempt_takes_longer_than_its_timeout
 
 @pytest.mark.parametrize("options, message", [
     ({"workers": 0}, "workers is a number of workers (1 or more), not 0"),
-    ({"workers": {"wrok": 3}}, "workers names wrok: not an activity the simulator's workers "
-                               "run (they run report, setup, work)"),
+    ({"workers": {"wrok": 3}}, "workers['wrok']: the flow flow has no activity 'wrok' (its "
+                               "activities: report, setup, work)"),
     ({"durations": -1}, "durations is a number of seconds (0 or more) or a function of the "
                         "attempt, not -1"),
     ({"durations": {"work": "1s"}}, "durations['work'] is a number of seconds"),

@@ -15,6 +15,7 @@ import pytest
 
 from garcon import GarconWarning, activity, context, decider, event, log, runner, task, utils
 from garcon.decider import decide
+from garcon.limits import SWFLimits
 from garcon.loader import FlowError, load_flow
 from garcon.worker import ActivityWorker, DeciderWorker
 from garcon_sim import Simulator, faults, run_flow
@@ -152,6 +153,37 @@ def test_garcons_decider_steps_page_fold_and_decide_like_answer():
                        "execution.run_id": task["workflowExecution"]["runId"]}]
 
 
+def test_garcons_decider_steps_warn_about_the_budget_at_the_first_decision_only(caplog):
+    """garcon's get_history drops the DecisionTask* events: the first decision is the one
+    before anything was scheduled, not every one the view shows no decision before."""
+    limits = SWFLimits(history_events=1_000)
+    sim = Simulator(limits=limits)
+    swf = sim.client()
+    flow = fan_out(100, retry=5)  # 3,617 events with every retry used
+    decider_worker = DeciderWorker(flow, client=swf, limits=limits)
+    worker = ActivityWorker(flow, client=swf, limits=limits)
+    swf.start_workflow_execution(domain="dev", workflowId="wf-1",
+                                 workflowType={"name": "flow", "version": "1.0"})
+
+    def decide_as_garcon() -> list[dict]:
+        task = swf.poll_for_decision_task(domain="dev", taskList={"name": "flow"})
+        history = decider_worker.get_history("me", task)
+        current = event.get_current_context(history)
+        current.set_workflow_execution_info(task, "dev")
+        decisions = []
+        decider_worker.create_decisions_from_flow(
+            decisions, decider_worker.get_activity_states(history), current)
+        swf.respond_decision_task_completed(taskToken=task["taskToken"], decisions=decisions)
+        return decisions
+
+    with caplog.at_level(logging.WARNING, logger="garcon.worker"):
+        assert scheduled_ids(decide_as_garcon()) == ["flow_setup-1"]
+        worker.execute(flow.setup, worker.poll(flow.setup))
+        assert len(scheduled_ids(decide_as_garcon())) == 100
+    warnings = [r.getMessage() for r in caplog.records if "history budget" in r.getMessage()]
+    assert len(warnings) == 1, warnings
+
+
 # garcon's worker side of an activity, on the simulator's genuine boto3 client.
 
 def one_activity_flow(swf, stop=None):
@@ -218,6 +250,32 @@ def test_activity_worker_run_loops_each_activity_until_stopped():
     assert "ActivityTaskCompleted" in [e["eventType"] for e in events_of(swf, run_id)]
     assert activity.ExternalActivity(timeout=5).run() is False
     activity.worker_runner(activity.ExternalActivity(timeout=5))  # returns at once
+
+
+def test_an_activity_with_its_own_run_gets_garcons_loop_until_it_returns_false():
+    """A subclass of Activity whose run() is its own (or a run set on an activity, as garcon's
+    tests do): ActivityWorker.run() calls it until it returns False, then returns; the
+    activities left to garcon's run() are served as usual, until stopped."""
+    swf = Simulator().client()
+    stop = threading.Event()
+    flow, _ = one_activity_flow(swf)
+    calls = []
+
+    class Counted(activity.Activity):
+        def run(self, identity=None, worker=None):
+            calls.append(self.name)
+            return len(calls) < 3
+
+    flow.work.__class__ = Counted
+    safety = threading.Timer(10, stop.set)  # a worker that polled instead would end here
+    safety.start()
+    ActivityWorker(flow, client=swf).run(stop=stop)
+    assert calls == ["solo_work"] * 3 and not stop.is_set()
+    flow.work.__class__ = activity.Activity
+    flow.work.run = lambda identity=None: calls.append("set on it") or False
+    ActivityWorker(flow, client=swf).run(stop=stop)
+    safety.cancel()
+    assert calls[3:] == ["set on it"] and not stop.is_set()
 
 
 def test_a_throttled_poll_for_activity_is_tried_five_times_and_logged(caplog):

@@ -1,6 +1,7 @@
 """Whole flows in the simulator: run_flow, RunResult, faults, virtual time and seeds."""
 import json
 import random
+import threading
 import time
 import types
 from datetime import datetime, timezone
@@ -12,7 +13,7 @@ from garcon import activity, budget, runner, task
 from garcon.activity import ActivityInstanceNotReadyException
 from garcon_sim import faults
 from garcon_sim.faults import FaultError
-from garcon_sim.harness import run_flow
+from garcon_sim.harness import RunInProgressError, run_flow
 from tests.flows import fan_out
 
 
@@ -268,3 +269,35 @@ def test_decisions_swf_refuses_end_the_run_instead_of_looping_on_decision_timeou
         name="a", run=runner.Sync(endless)))
     with pytest.raises(Exception, match=r"ValidationException.*startToCloseTimeout"):
         run_flow(flow)
+
+
+def one_task_flow(task) -> types.SimpleNamespace:
+    only = activity.create("dev", "flow")(name="only", run=runner.Sync(task))
+    return types.SimpleNamespace(domain="dev", name="flow", only=only)
+
+
+def test_a_run_inside_a_run_is_refused_as_both_would_share_the_clock_and_random():
+    run = run_flow(one_task_flow(lambda context, activity: run_flow(fan_out(1))))
+    assert run.status == "FAILED"
+    assert "RunInProgressError: a run_flow is already in progress in this process" in run.reason
+    assert run_flow(fan_out(1)).status == "COMPLETED"  # the outer run let go when it ended
+
+
+def test_a_run_while_another_thread_runs_one_is_refused():
+    inside, release = threading.Event(), threading.Event()
+    results = []
+
+    def hold(context, activity):
+        inside.set()
+        assert release.wait(timeout=60)
+
+    other = threading.Thread(target=lambda: results.append(run_flow(one_task_flow(hold))))
+    other.start()
+    try:
+        assert inside.wait(timeout=60)
+        with pytest.raises(RunInProgressError, match="runs cannot nest or overlap"):
+            run_flow(fan_out(1))
+    finally:
+        release.set()
+        other.join(timeout=60)
+    assert [run.status for run in results] == ["COMPLETED"]

@@ -1,6 +1,15 @@
 import pytest
 
-from garcon.history import CANCELED, COMPLETED, FAILED, TIMED_OUT, HistoryError, HistoryState
+from garcon.history import (
+    CANCELED,
+    COMPLETED,
+    FAILED,
+    TIMED_OUT,
+    HistoryError,
+    HistoryState,
+    read_shard_control,
+    shard_control,
+)
 from tests.histories import History
 
 
@@ -245,7 +254,7 @@ def test_events_after_the_close_or_a_second_start_are_refused():
      "event 7 ('ActivityTaskCompleted') is malformed: list indices must be integers or "
      "slices, not str"),
     (lambda event: event["activityTaskCompletedEventAttributes"].update(result=5),
-     "event 7 has a result that is a int, not a string"),
+     "event 7 has a result that is an integer, not a string"),
     (lambda event: event.update(eventType=["ActivityTaskCompleted"]),
      "event 7 (['ActivityTaskCompleted']) is malformed: unhashable type: 'list'"),
 ])
@@ -291,3 +300,9 @@ def test_a_view_of_some_events_may_skip_ids_where_a_whole_history_may_not():
         HistoryState.fold(some)
     with pytest.raises(HistoryError, match="both close the attempt of a"):
         HistoryState.fold([*some, {**some[-1], "eventId": 99}], whole=False)
+
+
+def test_a_child_control_nested_too_deep_is_no_shard_and_no_crash():
+    assert read_shard_control(shard_control("flow_work", 2)) == ("flow_work", 2)
+    deep = '{"garcon.shard": ' + "[" * 5_000 + "]" * 5_000 + "}"
+    assert read_shard_control(deep) is None

@@ -1,10 +1,11 @@
-"""Names given about a run are checked: a fault or a question aimed at nothing is an error that
-says what there is, never a fault that silently never strikes or a count of 0."""
+"""Names given about a run (activities, `match` keys) are checked: a fault or a question aimed
+at nothing is an error that says what there is, never a fault that silently never strikes or a
+count of 0. A value no instance had is data, not a name: a question about it counts 0."""
 import pytest
 
 from garcon_sim import UnknownNameError, faults, run_flow
 from garcon_sim.faults import FaultError
-from tests.flows import fan_out
+from tests.flows import fan_out, with_external
 
 
 def n(value):
@@ -20,6 +21,16 @@ def test_a_fault_on_an_activity_the_flow_lacks_is_refused_naming_its_activities(
                   faults.random_failures(0.5, activity="wrok")):
         with pytest.raises(FaultError, match="no activity 'wrok'"):
             run_flow(fan_out(3), faults=[fault])
+
+
+def test_a_fault_on_an_external_activity_is_refused_as_it_could_never_strike():
+    with pytest.raises(FaultError) as refused:
+        run_flow(with_external(), faults=[faults.timeout("java", kind="SCHEDULE_TO_START")])
+    assert str(refused.value) == (
+        "timeout('java'): 'java' is an external activity of the flow flow: garcon's workers do "
+        "not run it (its activities: java (external), report, setup, work)")
+    with pytest.raises(FaultError, match="external"):
+        run_flow(with_external(), faults=[faults.random_failures(0.5, activity="flow_java")])
 
 
 def test_a_fault_may_name_the_full_type_name_or_any_activity():

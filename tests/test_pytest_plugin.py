@@ -37,6 +37,11 @@ def test_a_failing_test_says_where_its_history_is(swf_sim):
     swf_sim.faults.add(faults.fail("activity_1"))
     run = swf_sim.run(country_flow)
     assert run.status == "COMPLETED"
+
+
+def test_a_fault_that_never_struck_fails_the_test_and_its_run_is_saved(swf_sim):
+    swf_sim.faults.add(faults.fail("activity_2", match={"generator.country_id": 99}))
+    swf_sim.run(country_flow)
 '''
 
 
@@ -47,9 +52,20 @@ def test_a_users_project_gets_the_fixture_without_a_conftest(tmp_path):
                            "--rootdir", str(tmp_path), "test_user.py"],
                           cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert not (tmp_path / "conftest.py").exists()
-    assert "1 failed, 2 passed" in done.stdout, done.stdout + done.stderr
-    report = done.stdout[done.stdout.index("test_a_failing_test_says_where_its_history_is"):]
-    assert "history saved to " in report
+    assert "2 failed, 2 passed" in done.stdout, done.stdout + done.stderr
+    failed, never_struck = (saved_history(done.stdout, test) for test in (
+        "test_a_failing_test_says_where_its_history_is",
+        "test_a_fault_that_never_struck_fails_the_test_and_its_run_is_saved"))
+    assert '"WorkflowExecutionFailed"' in failed.read_text()
+    assert '"WorkflowExecutionCompleted"' in never_struck.read_text()
+    assert "FaultError: fail('activity_2', match=...): match {'generator.country_id': 99} " \
+           "selects none of activity_2's instances" in done.stdout
+
+
+def saved_history(output: str, test: str) -> Path:
+    """The history the report of `test` says it saved, checking the command that draws it."""
+    report = output[output.index(f"_ {test} _"):].split("\n__", 1)[0]  # to the next test's
     saved = Path(report.split("history saved to ", 1)[1].split()[0])
-    assert saved.is_file() and '"WorkflowExecutionFailed"' in saved.read_text()
+    assert saved.is_file()
     assert f"garcon-sim timeline {saved} -o {saved.with_suffix('.html')}" in report
+    return saved

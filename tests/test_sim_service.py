@@ -1,4 +1,5 @@
-"""The simulated service's behaviour, call by call, as SWF_SEMANTICS.md describes SWF.
+"""The simulated service's behaviour, call by call, as SWF's API reference and developer guide
+describe it (and the recorded histories in tests/data/swf-histories show it).
 
 Everything goes through `Simulator.direct_client()`; tests/test_sim_clients.py shows that the
 boto3 client answers the same.
@@ -211,7 +212,7 @@ def test_close_decision_with_a_pending_decision_task_fails_unhandled(swf: Any) -
     swf.respond_decision_task_completed(taskToken=decision_task["taskToken"],
                                         decisions=[COMPLETE])
     events = history(swf, run_id)
-    # The recorded 2013 sequence of SWF_SEMANTICS.md section 3.
+    # The sequence SWF recorded (2013): a close decided while an event came in is refused.
     assert types(events)[8:] == ["DecisionTaskStarted", "ActivityTaskCompleted",
                                  "DecisionTaskScheduled", "DecisionTaskCompleted",
                                  "CompleteWorkflowExecutionFailed"]
@@ -649,9 +650,16 @@ def test_held_activity_tasks_stay_queued_until_released(swf: Any, sim: Simulator
                                                          taskList={"name": "workers"})
     assert swf.count_pending_activity_tasks(domain=DOMAIN, taskList={"name": "workers"})[
         "count"] == 1
+    scheduled = swf.get_workflow_execution_history(
+        domain=DOMAIN, execution={"workflowId": "wf", "runId": run_id})["events"][4]
+    attributes = scheduled["activityTaskScheduledEventAttributes"]
     assert seen[0] == {"domain": DOMAIN, "taskList": "workers", "activityId": "slow",
                        "activityType": ACTIVITY, "input": "s", "workflowId": "wf",
-                       "runId": run_id, "scheduledEventId": 5}
+                       "runId": run_id, "scheduledEventId": 5,
+                       "timeouts": {key: attributes[key] for key in (
+                           "scheduleToStartTimeout", "scheduleToCloseTimeout",
+                           "startToCloseTimeout", "heartbeatTimeout")},
+                       "scheduledAt": scheduled["eventTimestamp"]}
     sim.hold_activity_tasks(None)
     assert work(swf)["activityId"] == "slow"
 

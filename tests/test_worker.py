@@ -15,7 +15,7 @@ from garcon.limits import SWFLimits
 from garcon.worker import ActivityWorker, DeciderWorker, register_flow
 from garcon.worker.deciding import EndlessPaging
 from garcon_sim import Simulator, run_flow
-from tests.flows import fan_out
+from tests.flows import fan_out, with_external
 from tests.histories import scheduled_ids
 
 
@@ -316,15 +316,24 @@ def test_activity_worker_selects_activities_by_name(swf):
 
 
 @pytest.mark.parametrize(("names", "message"), [
-    (["wrok", "setup"], "flow has no activity wrok (it has flow_report, flow_setup, flow_work)"),
-    ([], "no activity named: give one or more of flow's activities (it has flow_report, "
-         "flow_setup, flow_work)"),
+    (["wrok", "setup"], "activities: the flow flow has no activity 'wrok' (its activities: "
+                        "report, setup, work)"),
+    ([], "activities: no activity named: give one or more of flow's activities (report, "
+         "setup, work)"),
 ])
 def test_a_worker_of_names_the_flow_lacks_or_of_none_is_refused_naming_what_it_has(
         swf, names, message):
     with pytest.raises(activity.UnknownActivityError) as refused:
         ActivityWorker(fan_out(1), names, client=swf)
     assert str(refused.value) == message
+
+
+def test_a_worker_of_an_external_activity_is_refused_as_no_worker_of_garcon_runs_it(swf):
+    with pytest.raises(activity.UnknownActivityError) as refused:
+        ActivityWorker(with_external(), ["work", "java"], client=swf)
+    assert str(refused.value) == (
+        "activities: 'java' is an external activity of the flow flow: garcon's workers do not "
+        "run it (its activities: java (external), report, setup, work)")
 
 
 def one_activity(name="job"):

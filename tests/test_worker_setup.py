@@ -37,3 +37,36 @@ def test_a_missing_region_credentials_or_profile_says_how_to_give_them(tmp_path,
     done = worker(tmp_path, *args, **env)
     assert done.returncode == 2, done.stderr
     assert done.stderr == f"python -m garcon.worker: error: {line}\n"
+
+
+NO_REGION = ("country_flow: no AWS region: give --region, set AWS_DEFAULT_REGION, or use a "
+             "profile with a region (AWS_PROFILE, ~/.aws/config)")
+
+
+@pytest.fixture
+def no_aws(tmp_path, monkeypatch):
+    """This process with no AWS settings: no region, no profile files, no instance metadata."""
+    for key in [key for key in os.environ if key.startswith("AWS_")]:
+        monkeypatch.delenv(key)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
+def test_the_worker_classes_without_a_region_say_what_to_set_when_they_first_need_a_client(
+        no_aws, caplog):
+    """garcon's way, `DeciderWorker(flow)` and `ActivityWorker(flow)` with no client: they are
+    made (registering is skipped, saying why) and fail when asked to work, in one line."""
+    from garcon.loader import load_flow
+    from garcon.worker import ActivityWorker, DeciderWorker
+    from garcon.worker.lazy_client import ClientSetupError
+
+    flow = load_flow(str(ROOT / "examples" / "country_flow.py"))
+    decider = DeciderWorker(flow)
+    assert f"not registering country_flow: {NO_REGION}" in caplog.messages
+    activities = ActivityWorker(flow)
+    for work in (decider.run, activities.run, lambda: activities.run_once(flow.test_activity_1),
+                 decider.poll):
+        with pytest.raises(ClientSetupError) as refused:
+            work()
+        assert str(refused.value) == NO_REGION

@@ -17,7 +17,7 @@ import threading
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from garcon.activity import UnknownActivityError
+from garcon.activity import UnknownActivityError, resolve_activity_names
 from garcon.loader import FlowError, load_flow
 from garcon.log import worker_logger
 from garcon.worker.activities import ActivityWorker
@@ -35,9 +35,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("flow", metavar="FLOW", help="a module (pkg.flows.country), a file "
                         "(flows/country.py), or either with :attribute for a flow object")
     parser.add_argument("--decider", action="store_true", help="run the decider")
-    parser.add_argument("--activities", metavar="NAME,...", type=lambda text: [
-        name.strip() for name in text.split(",") if name.strip()],
-        help="run these activities (names as given to create, or full type names)")
+    parser.add_argument("--activities", metavar="NAME,...",
+                        help="run these activities (names as given to create, or full type "
+                        "names)")
     parser.add_argument("--concurrency", type=_positive, default=1, metavar="N",
                         help="attempts of each activity run at once, each in a thread of its "
                         "own (default 1)")
@@ -66,6 +66,10 @@ def main(argv: list[str] | None = None) -> int:
     logger = worker_logger()
     try:
         flow = load_flow(args.flow)
+        if args.activities is not None:  # refused before any client is made
+            names = [name.strip() for name in args.activities.split(",") if name.strip()]
+            args.activities = [activity.name for activity in resolve_activity_names(
+                flow, names, where=f"--activities {args.activities}")]
         client = flow_client(flow, args.region, args.endpoint_url,
                              connections=ActivityWorker.connections_needed(flow,
                                                                            args.concurrency),

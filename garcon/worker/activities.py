@@ -14,12 +14,17 @@ from typing import Any, NamedTuple
 from botocore.exceptions import ClientError
 
 from garcon import payload, utils
-from garcon.activity import Activity, find_workflow_activities, resolve_activity_names
+from garcon.activity import (
+    Activity,
+    find_workflow_activities,
+    resolve_activity_names,
+    worker_runner,
+)
 from garcon.decider import describe_error
 from garcon.decisions import shorten
 from garcon.limits import SWF_LIMITS, SWFLimits
 from garcon.log import LOGGER_PREFIX, execution_logger, worker_logger
-from garcon.worker.client import flow_client
+from garcon.worker.lazy_client import FlowClient, client_ready
 from garcon.worker.polling import Backoff, Poller, is_gone, report, respond, start_serving
 
 POLL_ATTEMPTS = 5
@@ -128,7 +133,7 @@ class ActivityWorker:
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
             raise ValueError(f"concurrency is a number of attempts at once (1 or more), not "
                              f"{concurrency!r}")
-        self.activities = resolve_activity_names(flow, activities)
+        self.activities = resolve_activity_names(flow, activities, where="activities")
         self.concurrency = concurrency
         """How many attempts of each activity run at once, each polled for and answered by a
         thread of its own."""
@@ -140,11 +145,15 @@ class ActivityWorker:
         self.rng = rng or random.Random()
         """The jitter of backoffs (the simulator's is seeded)."""
         self.domain = flow.domain
-        self.client = client if client is not None else flow_client(
-            flow, connections=self.connections_needed(flow, concurrency))
+        self.client = client
         self.limits = limits
         self.logger = logger or worker_logger()
         self._own_pollers: dict[tuple[str, str | None], Poller] = {}
+
+    client = FlowClient(lambda worker: worker.connections_needed(worker.flow,
+                                                                worker.concurrency))
+    """The client given, else the flow's own or one made the usual boto3 way when first
+    needed (ClientSetupError, one line, when none can be made)."""
 
     @classmethod
     def serving(cls, activity: Activity, **options: Any) -> ActivityWorker:
@@ -162,14 +171,33 @@ class ActivityWorker:
     def run(self, stop: threading.Event | None = None, identity: str | None = None) -> None:
         """Serve each of `pollers()` in a thread of its own until `stop` is set (never, by
         default, as in garcon); once it is, each thread finishes and answers the attempt in
-        hand (a backoff being waited out is cut short)."""
-        for thread in start_serving(self.pollers(identity), stop or threading.Event()):
+        hand (a backoff being waited out is cut short). ClientSetupError when the worker has
+        no client and none can be made.
+
+        An activity whose `run()` is its own (a subclass's, or one set on it) gets garcon's
+        loop instead: its `run()` called until it returns False (or `stop` is set)."""
+        client_ready(self)
+        stop = stop or threading.Event()
+        own = [activity for activity in self.activities if _runs_itself(activity)]
+        threads = start_serving([poller for poller in self.pollers(identity)
+                                 if poller.actor not in own], stop)
+        for activity in own:
+            for number in range(1, self.concurrency + 1):
+                thread = threading.Thread(target=worker_runner, args=(activity, stop),
+                                          name=f"activity worker of "
+                                               f"{self._thread_name(activity, number)}",
+                                          daemon=True)
+                thread.start()
+                threads.append(thread)
+        for thread in threads:
             thread.join()
 
     def run_once(self, activity: Activity, identity: str | None = None) -> bool:
         """garcon's `Activity.run()`: one call of the activity's poller (poll the task list
         once, run the task that came and answer it); an error is logged, handed to
-        `on_exception` and waited out, a backoff that grows while the errors go on. True."""
+        `on_exception` and waited out, a backoff that grows while the errors go on. True.
+        ClientSetupError when the worker has no client and none can be made."""
+        client_ready(self)
         key = (activity.name, identity)
         if key not in self._own_pollers:
             self._own_pollers[key] = self.poller(activity, identity)
@@ -293,3 +321,9 @@ def is_client_then_flow(first: Any, second: Any) -> bool:
     rather than `(flow, ...)`: only the second has a domain."""
     return (not isinstance(getattr(first, "domain", None), str)
             and isinstance(getattr(second, "domain", None), str))
+
+
+def _runs_itself(activity: Activity) -> bool:
+    """Whether the activity's `run()` is not garcon's poll-and-answer (an override, or a
+    function set on the activity), so that a worker must call it rather than poll for it."""
+    return "run" in vars(activity) or type(activity).run is not Activity.run

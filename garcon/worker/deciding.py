@@ -25,7 +25,7 @@ from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from garcon.activity import find_workflow_activities
+from garcon.activity import find_workflow_activities, flow_version
 from garcon.context import ExecutionContext
 from garcon.decider import DecisionReport, decide_with_report, describe_error
 from garcon.decisions import fail_workflow
@@ -35,7 +35,8 @@ from garcon.history import HistoryError, HistoryState
 from garcon.limits import SWF_LIMITS, SWFLimits
 from garcon.log import worker_logger
 from garcon.worker.activities import is_client_then_flow
-from garcon.worker.client import flow_client, register_flow
+from garcon.worker.client import register_flow
+from garcon.worker.lazy_client import ClientSetupError, FlowClient, client_ready
 from garcon.worker.polling import Backoff, Poller, report, respond
 
 PAGE_MARGIN = 4
@@ -64,10 +65,10 @@ class DeciderWorker:
         if is_client_then_flow(flow, register):
             flow, register, client = register, True, client or flow
         self.flow = flow
-        self.client = client if client is not None else flow_client(flow)
+        self.client = client
         self.domain = flow.domain
         self.task_list = flow.name
-        self.version = getattr(flow, "version", "1.0")
+        self.version = flow_version(flow)
         self.activities = find_workflow_activities(flow)
         self.limits = limits
         self.on_exception = getattr(flow, "on_exception", None)
@@ -82,14 +83,26 @@ class DeciderWorker:
         if register:
             self.register()
 
+    client = FlowClient()
+    """The client given, else the flow's own or one made the usual boto3 way when first
+    needed (ClientSetupError, one line, when none can be made)."""
+
     def register(self) -> None:
         """Register the domain, the workflow type and the activity types (see
-        `register_flow`): what exists already or is refused is logged, not raised."""
-        register_flow(self.client, self.flow, self.logger)
+        `register_flow`): what exists already or is refused is logged, not raised; without a
+        client (no region, say) registering is skipped with a warning saying what to set."""
+        try:
+            client = self.client
+        except ClientSetupError as error:
+            self.logger.warning("not registering %s: %s", self.flow.name, error)
+            return
+        register_flow(client, self.flow, self.logger)
 
     def run(self, identity: str | None = None) -> bool:
         """Poll once and answer the task if one came; errors are logged and reported to the
-        flow's `on_exception`. Always True, so that `while worker.run(): pass` runs forever."""
+        flow's `on_exception`. Always True, so that `while worker.run(): pass` runs forever.
+        ClientSetupError when the worker has no client and none can be made."""
+        client_ready(self)
         delay = self._poller(identity)()
         if delay:
             self.sleep(delay)
