@@ -527,13 +527,13 @@ def resolve_activity(flow: Any, name: Any, *, where: str | None = None,
 def resolve_activity_names(flow: Any, names: Iterable[str] | None, *,
                            where: str | None = None) -> list[Activity]:
     """The activities of the flow that a worker runs, given names as `resolve_activity`
-    takes them, or None for all of them, in `find_workflow_activities` order. External
-    activities are never among them. Raises UnknownActivityError when a name matches none of
-    them, or when `names` is empty (a worker of nothing)."""
+    takes them (or one name alone), or None for all of them, in `find_workflow_activities`
+    order. External activities are never among them. Raises UnknownActivityError when a name
+    matches none of them, or when `names` is empty (a worker of nothing)."""
     runnable = [a for a in find_workflow_activities(flow) if not a.external]
     if names is None:
         return runnable
-    wanted = [*names]
+    wanted = [names] if isinstance(names, str) else [*names]
     if not wanted:
         has = ", ".join(short_name(flow, a) for a in runnable) or "none a worker runs"
         raise UnknownActivityError(f"{where + ': ' if where else ''}no activity named: give "

@@ -204,12 +204,11 @@ class BudgetEstimate:
         attempts of `attempt_seconds` (each one number, or a mapping from activity names;
         `steady` when every attempt takes exactly that, else on average) and decision tasks of
         `decision_seconds` (see `ActivityBudget.likely_decision_tasks`). Always in the range.
-        ValueError for a number of workers under 1, seconds under 0, or a name that is no
-        activity of the flow."""
+        ValueError for a number of workers under 1 or over 1,000, seconds under 0, or a name
+        that is no activity of the flow."""
         _check("decision_seconds", decision_seconds, is_seconds, "a number of seconds (0 or "
                "more)")
-        workers = self._per_activity("workers", workers, WORKERS, is_workers,
-                                     "a number of workers (1 or more)")
+        workers = self._per_activity("workers", workers, WORKERS, is_workers, WORKERS_EXPECTED)
         attempt_seconds = self._per_activity("attempt_seconds", attempt_seconds,
                                              ATTEMPT_SECONDS, is_seconds,
                                              "a number of seconds (0 or more)")
@@ -274,9 +273,16 @@ class BudgetEstimate:
         return f"fits: {self.fewest:,} to {self.most:,} events, under {self.recommended:,}"
 
 
+MOST_WORKERS = SWF_LIMITS.pollers_per_task_list
+WORKERS_EXPECTED = (f"a number of workers (1 to {MOST_WORKERS:,}: SWF holds at most "
+                    f"{MOST_WORKERS:,} polls on a task list)")
+"""What `is_workers` takes, in words, for the errors that refuse what it does not."""
+
+
 def is_workers(value: Any) -> bool:
-    """Whether `value` is a number of workers: an int, 1 or more."""
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+    """Whether `value` is a number of workers of a task list: an int, from 1 to the pollers
+    SWF lets wait on one task list."""
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MOST_WORKERS
 
 
 def is_seconds(value: Any) -> bool:

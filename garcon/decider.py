@@ -65,6 +65,7 @@ from garcon.activity import (
     ActivityState,
     find_workflow_activities,
     flow_version,
+    short_name,
 )
 from garcon.collector import cyclic_gc_paused
 from garcon.expansion import Expansion, Expansions
@@ -407,7 +408,7 @@ class _Pass:
     def _consider_shards(self, current: Activity, plan: shards.ShardPlan) -> None:
         """Start the shards that are to start, in order, while the decision has room."""
         carried = None
-        short_name = current.name.removeprefix(f"{getattr(self.flow, 'name', '')}_")
+        given_name = short_name(self.flow, current)
         for shard, (kind, reason, details) in plan.standings(self.state):
             if kind == shards.FATAL:
                 raise _Fatal(reason or shard.describe(), details)
@@ -426,7 +427,7 @@ class _Pass:
                              f"over SWF's {self.limits.data:,}: the context it carries (the keys "
                              "its generators and tasks read) is too large; keep large data "
                              "out of the context (a reference, such as an S3 key)")
-            workflow_id = shards.child_workflow_id(self.execution["workflowId"], short_name,
+            workflow_id = shards.child_workflow_id(self.execution["workflowId"], given_name,
                                                    shard.number, self.limits.identifier)
             self.room.start_child(shards.start_decision(self.state, self.flow, workflow_id,
                                                         shard, payload))

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
+from garcon import budget
 from garcon.activity import (
     UnknownActivityError,
     resolve_activity,
@@ -381,7 +382,7 @@ def _fleet(flow: Any, args: argparse.Namespace) -> tuple[dict[str, int], dict[st
     """The workers and durations asked for, per activity a worker runs (by type name)."""
     workers = _per_activity(flow, "--workers", args.workers, DEFAULT_WORKERS, _worker_count)
     durations = _per_activity(flow, "--duration", args.duration, DEFAULT_DURATIONS, _duration)
-    if args.decision_seconds < 0:
+    if not is_seconds(args.decision_seconds):
         raise UsageError(f"--decision-seconds {args.decision_seconds:g}: a number of seconds "
                          "(0 or more)")
     return workers, durations
@@ -409,8 +410,8 @@ def _per_activity(flow: Any, option: str, texts: list[str], default: Any,
 
 
 def _worker_count(text: str) -> int:
-    if not (text.isdigit() and int(text) > 0):
-        raise ValueError("a number of workers (1 or more)")
+    if not (text.isascii() and text.isdigit() and budget.is_workers(int(text))):
+        raise ValueError(budget.WORKERS_EXPECTED)
     return int(text)
 
 

@@ -129,6 +129,8 @@ class FaultPlan:
     """The faults of a run, in the order they were added; the first that applies wins."""
 
     faults: list[Fault] = field(default_factory=list)
+    _types: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
+    """Each fault's activity, as its fault names it, to its type name (`check_activities`)."""
 
     def add(self, *faults: Fault) -> FaultPlan:
         self.faults.extend(faults)
@@ -144,7 +146,7 @@ class FaultPlan:
         """Refuse a fault naming an activity the flow does not have, or an external one, which
         the run's workers never take, so that nothing could strike it (FaultError). Each
         fault's activity is then known by its type name."""
-        self._types: dict[str, str] = {}
+        self._types = {}
         for fault in self.faults:
             name = getattr(fault, "activity", None)  # a Throttle names an operation
             if name is not None:
@@ -195,7 +197,9 @@ class FaultPlan:
 
 
 def plan(faults: Iterable[Fault] | FaultPlan) -> FaultPlan:
-    return faults if isinstance(faults, FaultPlan) else FaultPlan(list(faults))
+    """A run's own plan of the faults given (a copy of a FaultPlan: the run resolves its
+    activity names, and another run may share the caller's)."""
+    return FaultPlan(list(faults))
 
 
 def _checked_times(times: int | None) -> int | None:

@@ -142,7 +142,7 @@ def _per_activity(what: str, flow: Any, given: Any, default: Any,
 
 def _check_workers(what: str, value: Any) -> None:
     if not budget.is_workers(value):
-        raise FleetError(f"{what} is a number of workers (1 or more), not {value!r}")
+        raise FleetError(f"{what} is {budget.WORKERS_EXPECTED}, not {value!r}")
 
 
 def _check_duration(what: str, value: Any) -> None:

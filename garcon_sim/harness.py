@@ -27,13 +27,9 @@ import heapq
 import itertools
 import json
 import random
-import threading
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
-
-from freezegun import freeze_time
 
 from garcon.activity import Activity, flow_version
 from garcon.decisions import shorten
@@ -42,6 +38,7 @@ from garcon.log import worker_logger
 from garcon.worker import ActivityExecution, ActivityWorker, DeciderWorker, register_flow
 from garcon.worker.polling import Backoff, Poller, error_code, is_gone, is_transient
 
+from . import process_state
 from .clock import from_millis, seconds_to_millis, to_millis
 from .events import attributes as event_attributes
 from .fault_plan import AttemptFaults, attempt_seed, describe_timeouts, first_timeout
@@ -54,27 +51,13 @@ from .fleet import (
     Fleet,
     Workers,
 )
+from .process_state import RunInProgressError
 from .result import Progress, RunResult, UnknownNameError
 from .simulator import Simulator
 
 __all__ = ["Progress", "RunInProgressError", "RunResult", "UnknownNameError", "run_flow"]
 
 IDENTITY = "garcon-sim"
-UNFROZEN = ["hypothesis", "_pytest", "pytest", "pluggy", "xdist", "execnet", "moto",
-            "werkzeug", "botocore", "boto3", "s3transfer", "urllib3", "requests", "starlette",
-            "uvicorn", "anyio"]
-"""Modules that keep the real clock under freezegun: hypothesis times its own examples, pytest
-its tests and its session; the AWS and HTTP clients sign and time real requests (a task that
-calls a real service) with it. Freezegun patches no module of these, which cuts a run's start
-by a third in a test process (benchmarks: 3.9 to 2.5 ms). The flow's own modules, garcon's
-and the standard library's stay frozen: a call from any of these within freezegun's five
-frames would see the real clock."""
-_RUNNING = threading.Lock()
-"""Held while a run is under way: it freezes the process's clock and seeds its `random`."""
-
-
-class RunInProgressError(RuntimeError):
-    """`run_flow` called while another run is under way in the process."""
 
 
 def run_flow(flow: Any, *, input: dict | None = None, seed: int = 0,
@@ -104,17 +87,10 @@ def run_flow(flow: Any, *, input: dict | None = None, seed: int = 0,
         sim = Simulator(seed=seed) if start_time is None else Simulator(
             seed=seed, start_time=start_time)
     faults = plan(faults)
-    faults.check_activities(flow)
-    if not _RUNNING.acquire(blocking=False):
-        raise RunInProgressError(
-            "a run_flow is already in progress in this process: a run freezes the clock and "
-            "seeds `random` for the whole process, so runs cannot nest or overlap (run them "
-            "one after the other, or in separate processes)")
-    try:
+    with process_state.held():
+        faults.check_activities(flow)
         result = _Run(flow, sim, client, faults, seed, input, workflow_id,
                       (workers, durations, decision_seconds), progress).run()
-    finally:
-        _RUNNING.release()
     try:
         faults.check_matches(lambda activity: [p for _, p in result._scheduled(activity)],
                              completed=result.status == "COMPLETED")
@@ -230,7 +206,8 @@ class _Run:
         return pool
 
     def run(self) -> RunResult:
-        with _virtual_time(self.sim) as self.freezer, _seeded_random(self.seed):
+        with process_state.frozen_clock(self.sim.clock.now()) as self.freezer, \
+                process_state.seeded_random(self.seed):
             register_flow(self.swf, self.flow, self.logger)
             self._start()
             stuck = self._drive()
@@ -556,20 +533,3 @@ def _close_reason(event: dict) -> str | None:
     return None
 
 
-@contextmanager
-def _virtual_time(sim: Simulator) -> Iterator[Any]:
-    """The flow's code sees the simulator's clock (time.time, datetime.now, ...)."""
-    with freeze_time(sim.clock.now(), tick=False, ignore=UNFROZEN) as freezer:
-        yield freezer
-
-
-@contextmanager
-def _seeded_random(seed: int) -> Iterator[None]:
-    """Python's `random` seeded from the run's seed for the flow's code, restored after
-    (each attempt and decision task seeds it afresh, see `_attempt_seed`)."""
-    saved = random.getstate()
-    random.seed(seed)
-    try:
-        yield
-    finally:
-        random.setstate(saved)

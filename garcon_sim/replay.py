@@ -34,8 +34,6 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from freezegun import freeze_time
-
 from garcon.activity import find_workflow_activities, flow_version
 from garcon.decider import decide_with_report
 from garcon.expansion import Expansions, expand_noting_reads
@@ -45,9 +43,9 @@ from garcon.payload import object_or_empty
 from garcon.payload import parse as parse_payload
 from garcon.shards import INPUT_KEY
 
+from . import process_state
 from .decisions import decision_attributes_key
 from .events import Event, attributes
-from .harness import UNFROZEN
 from .history_io import RecordedExecution, family, load_executions, load_history
 from .recorded import decision_events, recorded_decision, refused
 
@@ -222,8 +220,8 @@ class _Replay:
         tasks = sum(e["eventType"] == "DecisionTaskCompleted" for e in self.events)
         checkpoints = {round(i * (tasks - 1) / (CHECKPOINTS - 1)) for i in range(CHECKPOINTS)}
         state, folded, expansions = HistoryState(), 0, Expansions()
-        with freeze_time(self.events[0]["eventTimestamp"], tick=False,
-                         ignore=UNFROZEN) as clock:
+        with process_state.held(), \
+                process_state.frozen_clock(self.events[0]["eventTimestamp"]) as clock:
             for completed in self.events:
                 if completed["eventType"] != "DecisionTaskCompleted":
                     continue

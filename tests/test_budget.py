@@ -3,6 +3,7 @@ import types
 import pytest
 
 from garcon import activity, budget, runner
+from garcon.budget import WORKERS_EXPECTED
 from garcon_sim import run_flow
 from tests.flows import fan_out
 from tests.histories import History
@@ -97,9 +98,10 @@ def test_likely_workers_per_activity_and_the_fleet_s_timing():
 
 
 @pytest.mark.parametrize(("options", "message"), [
-    ({"workers": 0}, "workers is a number of workers (1 or more), not 0"),
-    ({"workers": -3}, "workers is a number of workers (1 or more), not -3"),
-    ({"workers": {"work": 0}}, "workers['work'] is a number of workers (1 or more), not 0"),
+    ({"workers": 0}, f"workers is {WORKERS_EXPECTED}, not 0"),
+    ({"workers": -3}, f"workers is {WORKERS_EXPECTED}, not -3"),
+    ({"workers": 1_001}, f"workers is {WORKERS_EXPECTED}, not 1001"),
+    ({"workers": {"work": 0}}, f"workers['work'] is {WORKERS_EXPECTED}, not 0"),
     ({"workers": {"wrok": 5}}, "workers['wrok']: the flow flow has no activity 'wrok' (its "
                                "activities: report, setup, work)"),
     ({"attempt_seconds": -1}, "attempt_seconds is a number of seconds (0 or more), not -1"),

@@ -155,13 +155,20 @@ def test_run_takes_input_from_a_file(tmp_path):
         "--fail nosuch:2: the flow country_flow has no activity 'nosuch' (its activities: "
         "activity_1, activity_2, activity_3)"]),
     (["run", SEED_FLOW, "--workers", "activity_2=0"], [
-        "--workers activity_2=0: a number of workers (1 or more)"]),
+        "--workers activity_2=0: a number of workers (1 to 1,000: SWF holds at most 1,000 polls "
+        "on a task list)"]),
+    (["run", SEED_FLOW, "--workers", "99999999999999999999"], [
+        "--workers 99999999999999999999: a number of workers (1 to 1,000"]),
+    (["budget", SEED_FLOW, "--decision-seconds", "nan"], [
+        "--decision-seconds nan: a number of seconds (0 or more)"]),
+    (["run", SEED_FLOW, "--decision-seconds", "inf"], [
+        "--decision-seconds inf: a number of seconds (0 or more)"]),
     (["run", SEED_FLOW, "--workers", "wrok=3"], [
         "--workers wrok=3: the flow country_flow has no activity 'wrok'"]),
     (["run", SEED_FLOW, "--duration", "activity_1=-1"], [
         "--duration activity_1=-1: SECONDS (0 or more) or LOW-HIGH"]),
     (["budget", SEED_FLOW, "--workers", "activity_2=-3"], [
-        "--workers activity_2=-3: a number of workers (1 or more)"]),
+        "--workers activity_2=-3: a number of workers (1 to 1,000"]),
     (["budget", SEED_FLOW, "--duration", "country_flow_activity_9=1"], [
         "--duration country_flow_activity_9=1: the flow country_flow has no activity "
         "'country_flow_activity_9'"]),

@@ -3,6 +3,7 @@ import json
 
 import pytest
 
+from garcon.budget import WORKERS_EXPECTED
 from garcon_sim import faults
 from garcon_sim.fleet import AttemptInfo, FleetError, uniform
 from garcon_sim.harness import run_flow
@@ -107,7 +108,7 @@ def test_the_timing_flow_times_out_when_an_attempt_takes_longer_than_its_timeout
 
 
 @pytest.mark.parametrize("options, message", [
-    ({"workers": 0}, "workers is a number of workers (1 or more), not 0"),
+    ({"workers": 0}, f"workers is {WORKERS_EXPECTED}, not 0"),
     ({"workers": {"wrok": 3}}, "workers['wrok']: the flow flow has no activity 'wrok' (its "
                                "activities: report, setup, work)"),
     ({"durations": -1}, "durations is a number of seconds (0 or more) or a function of the "

@@ -1,4 +1,5 @@
 """Whole flows in the simulator: run_flow, RunResult, faults, virtual time and seeds."""
+import importlib
 import json
 import random
 import threading
@@ -14,6 +15,7 @@ from garcon.activity import ActivityInstanceNotReadyException
 from garcon_sim import faults
 from garcon_sim.faults import FaultError
 from garcon_sim.harness import RunInProgressError, run_flow
+from garcon_sim.replay import replay
 from tests.flows import fan_out
 
 
@@ -279,8 +281,34 @@ def one_task_flow(task) -> types.SimpleNamespace:
 def test_a_run_inside_a_run_is_refused_as_both_would_share_the_clock_and_random():
     run = run_flow(one_task_flow(lambda context, activity: run_flow(fan_out(1))))
     assert run.status == "FAILED"
-    assert "RunInProgressError: a run_flow is already in progress in this process" in run.reason
+    assert ("RunInProgressError: a run (run_flow or replay) is already in progress in this "
+            "process") in run.reason
     assert run_flow(fan_out(1)).status == "COMPLETED"  # the outer run let go when it ended
+
+
+def test_a_replay_inside_a_run_is_refused_too():
+    history = run_flow(fan_out(1)).events
+    run = run_flow(one_task_flow(lambda context, activity: replay(history, fan_out(1))))
+    assert run.status == "FAILED"
+    assert "RunInProgressError: a run (run_flow or replay)" in run.reason
+    assert replay(history, fan_out(1)).ok
+
+
+def test_a_flow_module_named_like_a_library_still_sees_the_virtual_clock(tmp_path,
+                                                                       monkeypatch):
+    """Freezegun leaves some libraries on the real clock, matching module names by their
+    start: a flow module of yours named `pytest_flows` is not one of them."""
+    (tmp_path / "pytest_flows.py").write_text(
+        "import time\n"
+        "from garcon import activity, runner\n"
+        "domain, name = 'dev', 'clocked'\n"
+        "look = activity.create(domain, name)(\n"
+        "    name='look', run=runner.Sync(lambda context, activity: {'now': time.time()}))\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    flow = importlib.import_module("pytest_flows")
+    start = datetime(2030, 5, 1, tzinfo=timezone.utc)
+    run = run_flow(flow, start_time=start)
+    assert start.timestamp() <= run.context["now"] < start.timestamp() + 60
 
 
 def test_a_run_while_another_thread_runs_one_is_refused():

@@ -328,6 +328,11 @@ def test_a_worker_of_names_the_flow_lacks_or_of_none_is_refused_naming_what_it_h
     assert str(refused.value) == message
 
 
+def test_a_worker_of_one_name_given_alone_runs_that_activity(swf):
+    assert [a.name for a in ActivityWorker(fan_out(1), "work", client=swf).activities] == [
+        "flow_work"]
+
+
 def test_a_worker_of_an_external_activity_is_refused_as_no_worker_of_garcon_runs_it(swf):
     with pytest.raises(activity.UnknownActivityError) as refused:
         ActivityWorker(with_external(), ["work", "java"], client=swf)
