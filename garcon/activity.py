@@ -17,15 +17,20 @@ from __future__ import annotations
 
 import difflib
 import itertools
+import threading
 import warnings
 from collections import ChainMap
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from garcon import GarconWarning, utils
 from garcon import runner as runner_module
 from garcon.limits import SWF_LIMITS, invalid_identifier
 from garcon.log import EXECUTION_KEYS, GarconLogger
+
+_OWN_WORKER_LOCK = threading.Lock()
+"""Makes an activity's own worker once, whichever of its polling threads asks first."""
 
 DEFAULT_SCHEDULE_TO_START = 600
 
@@ -173,7 +178,21 @@ class Activity(GarconLogger):
             raise runner_module.RunnerMissing(_no_runner(self.name))
         return self.runner.execute(activity, activity.context)
 
+    @contextmanager
+    def polled_by(self, worker: Any) -> Iterator[None]:
+        """Within it, `run()` and `poll_for_activity()` poll with `worker` (the ActivityWorker
+        that calls this activity's own `run()`, see `ActivityWorker.run`)."""
+        previous, self._worker = self._worker, worker
+        try:
+            yield
+        finally:
+            self._worker = previous
+
     def _own_worker(self) -> Any:
+        with _OWN_WORKER_LOCK:
+            return self._worker_made()
+
+    def _worker_made(self) -> Any:
         if self._worker is None:
             from garcon.worker.activities import ActivityWorker
 

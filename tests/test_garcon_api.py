@@ -278,6 +278,33 @@ def test_an_activity_with_its_own_run_gets_garcons_loop_until_it_returns_false()
     assert calls[3:] == ["set on it"] and not stop.is_set()
 
 
+def test_an_own_run_that_calls_garcons_polls_with_the_worker_that_runs_it(monkeypatch):
+    """Its super().run() polls with the ActivityWorker's client (here the simulator's), not
+    one the activity would make of its own (no region here: it could not)."""
+    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    swf = Simulator().client()
+    done = threading.Event()
+
+    class Once(activity.Activity):
+        def run(self, identity=None, worker=None):
+            super().run(identity)
+            return not done.is_set()
+
+    work = activity.create("dev", "own")(  # no client of its own
+        name="work", run=runner.Sync(lambda context, activity: done.set() or {}))
+    work.__class__ = Once
+    flow = types.SimpleNamespace(domain="dev", name="own", work=work)
+    DeciderWorker(flow, client=swf).run()  # registers
+    run_id = swf.start_workflow_execution(domain="dev", workflowId="own-1", input="{}",
+                                          workflowType={"name": "own", "version": "1.0"})["runId"]
+    DeciderWorker(flow, client=swf, register=False).run()  # schedules work
+    ActivityWorker(flow, client=swf).run()
+    events = swf.get_workflow_execution_history(
+        domain="dev", execution={"workflowId": "own-1", "runId": run_id})["events"]
+    assert "ActivityTaskCompleted" in [e["eventType"] for e in events]
+
+
 def test_a_throttled_poll_for_activity_is_tried_five_times_and_logged(caplog):
     sim = Simulator()
     swf = sim.client()

@@ -286,6 +286,27 @@ def test_a_run_inside_a_run_is_refused_as_both_would_share_the_clock_and_random(
     assert run_flow(fan_out(1)).status == "COMPLETED"  # the outer run let go when it ended
 
 
+def test_a_plan_shared_with_a_refused_run_still_strikes_the_run_it_was_given():
+    """The refused inner run must not resolve the shared plan's names against its own flow."""
+    shared = faults.FaultPlan([faults.fail("work", times=1)])
+    other = types.SimpleNamespace(domain="dev", name="other", work=activity.create(
+        "dev", "other")(name="work", run=runner.Sync(lambda context, activity: {})))
+    refused = []
+
+    def setup(context, activity):
+        try:
+            run_flow(other, faults=shared)
+        except RunInProgressError as error:
+            refused.append(error)
+        return {}
+
+    flow = fan_out(1, retry=1)
+    flow.setup.runner = runner.Sync(setup)
+    run = run_flow(flow, faults=shared)
+    assert len(refused) == 1
+    assert [*run.outcomes("work").values()] == [["failed", "completed"]]
+
+
 def test_a_replay_inside_a_run_is_refused_too():
     history = run_flow(fan_out(1)).events
     run = run_flow(one_task_flow(lambda context, activity: replay(history, fan_out(1))))

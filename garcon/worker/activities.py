@@ -1,6 +1,7 @@
 """The activity worker: poll an activity's task list, run its runner, respond."""
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import random
@@ -148,7 +149,7 @@ class ActivityWorker:
         self.client = client
         self.limits = limits
         self.logger = logger or worker_logger()
-        self._own_pollers: dict[tuple[str, str | None], Poller] = {}
+        self._own_pollers: dict[tuple[str, str | None, int], Poller] = {}
 
     client = FlowClient(lambda worker: worker.connections_needed(worker.flow,
                                                                 worker.concurrency))
@@ -175,22 +176,26 @@ class ActivityWorker:
         no client and none can be made.
 
         An activity whose `run()` is its own (a subclass's, or one set on it) gets garcon's
-        loop instead: its `run()` called until it returns False (or `stop` is set)."""
+        loop instead: its `run()` called until it returns False (or `stop` is set), in
+        `concurrency` threads; its `super().run()` polls with this worker. (`python -m
+        garcon.worker` and `run_flow` poll every activity's task list themselves.)"""
         client_ready(self)
         stop = stop or threading.Event()
         own = [activity for activity in self.activities if _runs_itself(activity)]
         threads = start_serving([poller for poller in self.pollers(identity)
                                  if poller.actor not in own], stop)
-        for activity in own:
-            for number in range(1, self.concurrency + 1):
-                thread = threading.Thread(target=worker_runner, args=(activity, stop),
-                                          name=f"activity worker of "
-                                               f"{self._thread_name(activity, number)}",
-                                          daemon=True)
-                thread.start()
-                threads.append(thread)
-        for thread in threads:
-            thread.join()
+        with contextlib.ExitStack() as polled:
+            for activity in own:
+                polled.enter_context(activity.polled_by(self))  # its super().run(): ours
+                for number in range(1, self.concurrency + 1):
+                    thread = threading.Thread(target=worker_runner, args=(activity, stop),
+                                              name=f"activity worker of "
+                                                   f"{self._thread_name(activity, number)}",
+                                              daemon=True)
+                    thread.start()
+                    threads.append(thread)
+            for thread in threads:
+                thread.join()
 
     def run_once(self, activity: Activity, identity: str | None = None) -> bool:
         """garcon's `Activity.run()`: one call of the activity's poller (poll the task list
@@ -198,7 +203,7 @@ class ActivityWorker:
         `on_exception` and waited out, a backoff that grows while the errors go on. True.
         ClientSetupError when the worker has no client and none can be made."""
         client_ready(self)
-        key = (activity.name, identity)
+        key = (activity.name, identity, threading.get_ident())  # a backoff per thread
         if key not in self._own_pollers:
             self._own_pollers[key] = self.poller(activity, identity)
         delay = self._own_pollers[key]()
