@@ -14,9 +14,10 @@
     servers. Targets: at least 2,000 calls/s on 2 cores; --db costing less than 2x.
 
 Setups are interleaved round after round; each keeps its median and best. moto runs once by
-default (--moto-runs): its figure is far from the others. Also printed: the CPU seconds the
-server and the workers used during a run (on serve, the workers' boto3 calls, about 1.5 ms of
-CPU each, outweigh the server's), and how long a restart on the journal takes.
+default (--moto-runs): its figure is far from the others. Also printed: the machine's load
+average at the start and the end, the CPU seconds the server, the decider and the activity
+workers used during a run (on serve, the workers' boto3 calls, 0.6 to 0.9 ms of CPU each, take
+about five times the server's CPU), and how long a restart on the journal takes.
 
     PYTHONPATH=. python benchmarks/bench_serve.py [--rounds 3] [--moto-runs 1] [--items 400]
 """
@@ -116,8 +117,9 @@ def answers(port: int) -> bool:
 
 RESTARTS: list[tuple[int, float]] = []
 """(calls replayed, seconds from the start of the process to its banner) of each restart."""
-CPU: dict[str, list[tuple[float, float]]] = {}
-"""Per server, (the server's, the four workers') CPU seconds during each run of the flow."""
+CPU: dict[str, list[tuple[float, float, float]]] = {}
+"""Per server, (the server's, the decider's, the three activity workers') CPU seconds during
+each run of the flow."""
 
 
 def cpu_seconds(pid: int) -> float:
@@ -156,7 +158,7 @@ def flow_run(kind: str, items: int) -> float:
             seconds = time.perf_counter() - started
             used = [cpu_seconds(process.pid) - before
                     for process, before in zip(processes, cpu_before, strict=True)]
-            CPU.setdefault(kind, []).append((used[0], sum(used[1:])))
+            CPU.setdefault(kind, []).append((used[0], used[1], sum(used[2:])))
             if status != "COMPLETED":
                 raise RuntimeError(f"the run on {kind} ended {status}")
             if kind == "serve --db":
@@ -287,8 +289,9 @@ def main() -> None:
     kinds = ("serve", "serve --db", "moto")
     runs: dict[str, list[float]] = {kind: [] for kind in kinds}
     rates: dict[str, dict[str, list[float]]] = {kind: {} for kind in kinds}
-    print(f"{os.cpu_count()} cores; {options.rounds} interleaved rounds "
-          f"({options.moto_runs} of the flow on moto)", flush=True)
+    print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at the start; "
+          f"{options.rounds} interleaved rounds ({options.moto_runs} of the flow on moto)",
+          flush=True)
     for round_number in range(options.rounds):
         for kind in kinds:
             if kind != "moto" or round_number < options.moto_runs:
@@ -309,10 +312,10 @@ def main() -> None:
     print(f"  target: serve at least 10x faster than moto: {'met' if ratio >= 10 else 'MISSED'} "
           f"({ratio:.1f}x)")
     for kind in kinds:
-        server = statistics.median(used for used, _ in CPU[kind])
-        workers = statistics.median(used for _, used in CPU[kind])
-        print(f"  CPU seconds during a run on {kind} (median): the server {server:.2f}, the four "
-              f"workers {workers:.2f}")
+        server, decider, workers = (statistics.median(run[n] for run in CPU[kind])
+                                    for n in range(3))
+        print(f"  CPU seconds during a run on {kind} (median): the server {server:.2f}, the "
+              f"decider {decider:.2f}, the three activity workers {workers:.2f}")
     calls, seconds = RESTARTS[0][0], statistics.median(s for _, s in RESTARTS)
     print(f"  restart of serve --db after the run (kill -9): {calls:,} journaled calls replayed, "
           f"{seconds:.2f} s from starting the process to listening (median)")
@@ -335,6 +338,7 @@ def main() -> None:
     flow_cost = statistics.median(runs["serve --db"]) / statistics.median(runs["serve"])
     print(f"  cost of --db: {cost:.2f}x on journaled calls (heartbeats), {flow_cost:.2f}x on "
           f"the flow (a); target under 2x: {'met' if max(cost, flow_cost) < 2 else 'MISSED'}")
+    print(f"\nload average {os.getloadavg()[0]:.2f} at the end")
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ import pytest
 from garcon_sim import Simulator, dump_history
 from garcon_sim.server.app import ServerApp
 from garcon_sim.server.driver import ClockDriver
-from garcon_sim.server.journal import Journal, JournalError
+from garcon_sim.server.journal import ROWS_PER_INSERT, Entry, Journal, JournalError
 from garcon_sim.server.polls import LongPolls
 from garcon_sim.server.served import ServedService
 from tests import swf_helpers
@@ -205,6 +205,20 @@ def test_a_journal_that_replays_differently_is_refused(tmp_path):
     with pytest.raises(JournalError, match=re.escape("call 7 (RespondDecisionTaskCompleted) "
                                                      "answers differently on replay")):
         open_served(path, clocks)
+
+
+def test_a_batch_longer_than_one_insert_is_written_whole_and_in_order(tmp_path):
+    """A busy server's group commit can hand the journal more calls than one INSERT writes."""
+    journal = Journal(tmp_path / "state.sqlite")
+    journal.create(seed=0, start_millis=0)
+    count = 2 * ROWS_PER_INSERT + 3
+    batch = [Entry(millis, "RecordActivityTaskHeartbeat", f'{{"n": {millis}}}'.encode(), 200,
+                   millis) for millis in range(count)]
+    journal.append(Entry(0, "RegisterDomain", b"{}", 200, 7))
+    journal.append_all(batch)
+    journal.close()
+    assert [*Journal(tmp_path / "state.sqlite").entries()] == [
+        Entry(0, "RegisterDomain", b"{}", 200, 7), *batch]
 
 
 def test_a_journal_of_another_seed_or_a_file_of_something_else_is_refused(tmp_path):

@@ -94,15 +94,15 @@ class ServerApp:
 
     async def _request(self, scope: Scope, receive: Receive) -> tuple[str, dict, bytes]:
         headers = scope["headers"]
-        header_bytes = len(scope.get("raw_path") or b"") + sum(
-            len(name) + len(value) + 4 for name, value in headers)
-        budget = self.request_limit - header_bytes
+        header_bytes = len(scope.get("raw_path") or b"")
         target = declared = None
         for name, value in headers:
+            header_bytes += len(name) + len(value) + 4
             if name == b"x-amz-target":
                 target = value
             elif name == b"content-length" and value.isdigit():
                 declared = int(value)
+        budget = self.request_limit - header_bytes
         if declared is not None and declared > budget:
             raise too_large(header_bytes + declared, self.request_limit)
         operation = operation_of(target)

@@ -2,11 +2,11 @@
 
 A commit with synchronous=FULL waits for the disk (an fsync). Made on the event loop, it would
 stop every other call meanwhile. Here the loop only appends entries to a batch; a committer
-thread writes the batch in one transaction and reports back to the loop, which goes on
-answering other calls (applying their changes in memory) while it syncs. An answer leaves only
-once every entry appended before it is committed (`durable`): not only the call's own entry,
-because an answer may show the effect of an earlier call (a history holding its event), and
-nothing an answer showed may be lost.
+thread writes the batch (`Journal.append_all`: one sync per chunk) and reports back to the
+loop, which goes on answering other calls (applying their changes in memory) while it syncs.
+An answer leaves only once every entry appended before it is committed (`durable`): not only
+the call's own entry, because an answer may show the effect of an earlier call (a history
+holding its event), and nothing an answer showed may be lost.
 """
 from __future__ import annotations
 

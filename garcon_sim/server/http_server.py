@@ -28,8 +28,11 @@ class HTTPServer(uvicorn.Server):
         self.driver = ClockDriver(served, self.polls, on_fatal=self._stop)
         self.fatal: str | None = None
         app = ServerApp(served, self.polls, self.driver, on_fatal=self._stop)
+        # No proxy in front: X-Forwarded-* headers are not read (uvicorn's middleware for
+        # them is one more layer on every call).
         super().__init__(uvicorn.Config(app, lifespan="off", log_level="warning",
                                         access_log=False, server_header=False,
+                                        proxy_headers=False,
                                         timeout_keep_alive=KEEP_ALIVE_SECONDS))
         self._clock: asyncio.Task | None = None
 

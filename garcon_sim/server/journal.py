@@ -38,6 +38,11 @@ CREATE TABLE calls (
 """
 
 
+_INSERT = "INSERT INTO calls (millis, operation, params, status, digest) VALUES "
+ROWS_PER_INSERT = 199
+"""Rows an INSERT writes at most: 5 parameters a row within the 999 that any SQLite allows."""
+
+
 class JournalError(Exception):
     """The journal cannot be used (not a journal, another seed, a replay that departs, a write
     that failed); the message says which, in one line."""
@@ -153,15 +158,18 @@ class Journal:
         self.append_all([entry])
 
     def append_all(self, entries: list[Entry]) -> None:
-        """Write calls in one transaction (one sync of the disk); durable when this returns."""
+        """Write calls, in order; durable when this returns. Each chunk of ROWS_PER_INSERT is
+        one INSERT statement, which is its own transaction (one sync of the disk): one call
+        into SQLite, so the committer thread gives up and takes back the GIL once per chunk,
+        not once per statement and row (each taking back can wait for the event loop's
+        thread, up to the interpreter's switch interval)."""
         try:
-            self._db.execute("BEGIN IMMEDIATE")
-            self._db.executemany(
-                "INSERT INTO calls (millis, operation, params, status, digest) "
-                "VALUES (?, ?, ?, ?, ?)",
-                [(entry.millis, entry.operation, entry.params, entry.status, entry.digest)
-                 for entry in entries])
-            self._db.execute("COMMIT")
+            for start in range(0, len(entries), ROWS_PER_INSERT):
+                chunk = entries[start:start + ROWS_PER_INSERT]
+                self._db.execute(_INSERT + ", ".join(["(?, ?, ?, ?, ?)"] * len(chunk)), [
+                    value for entry in chunk for value in (
+                        entry.millis, entry.operation, entry.params, entry.status,
+                        entry.digest)])
         except sqlite3.Error as error:
             raise JournalError(f"{self.path}: cannot write the journal: {error}") from None
 
