@@ -28,6 +28,10 @@ def worker(tmp_path, *args, **env):
     (["--region", "eu-west-1"], {}, "Unable to locate credentials: set AWS_ACCESS_KEY_ID and "
      "AWS_SECRET_ACCESS_KEY, use a profile (AWS_PROFILE, ~/.aws/credentials), or run where an "
      "IAM role gives them"),
+    (["--region", "eu-west-1", "--endpoint-url", "notaurl"],
+     {"AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "y"},
+     "Invalid endpoint: notaurl: an endpoint is an http:// or https:// URL (--endpoint-url, "
+     "AWS_ENDPOINT_URL_SWF)"),
     ([], {"AWS_DEFAULT_REGION": "eu-west-1", "AWS_PROFILE": "nope"},
      "The config profile (nope) could not be found: profiles are in ~/.aws/config and "
      "~/.aws/credentials"),
@@ -70,3 +74,21 @@ def test_the_worker_classes_without_a_region_say_what_to_set_when_they_first_nee
         with pytest.raises(ClientSetupError) as refused:
             work()
         assert str(refused.value) == NO_REGION
+
+
+def test_the_worker_classes_without_credentials_or_with_a_bad_endpoint_say_so_once(
+        no_aws, monkeypatch):
+    """Neither goes away by polling again: one line, not a traceback at every poll."""
+    from garcon.loader import load_flow
+    from garcon.worker import ActivityWorker, DeciderWorker
+    from garcon.worker.lazy_client import ClientSetupError
+
+    flow = load_flow(str(ROOT / "examples" / "country_flow.py"))
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    with pytest.raises(ClientSetupError, match=r"^country_flow: Unable to locate credentials: "):
+        ActivityWorker(flow).run()
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "x")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "y")
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SWF", "notaurl")
+    with pytest.raises(ClientSetupError, match=r"^country_flow: Invalid endpoint: notaurl: "):
+        DeciderWorker(flow, register=False).poll()

@@ -14,7 +14,7 @@ from botocore.exceptions import (
     ProfileNotFound,
 )
 
-from garcon.activity import find_workflow_activities
+from garcon.activity import find_workflow_activities, flow_version
 from garcon.limits import SWF_LIMITS
 from garcon.log import worker_logger
 from garcon.worker.polling import error_code
@@ -28,6 +28,13 @@ DEFAULT_CONNECTIONS = 10
 ALREADY_EXISTS = frozenset({"DomainAlreadyExistsFault", "TypeAlreadyExistsFault"})
 
 
+class BadEndpointError(BotoCoreError):
+    """An endpoint URL botocore cannot use."""
+
+    fmt = ("{error}: an endpoint is an http:// or https:// URL (--endpoint-url, "
+           "AWS_ENDPOINT_URL_SWF)")
+
+
 def make_client(region: str | None = None, endpoint_url: str | None = None,
                 connections: int = DEFAULT_CONNECTIONS, *, need_credentials: bool = False
                 ) -> Any:
@@ -38,8 +45,11 @@ def make_client(region: str | None = None, endpoint_url: str | None = None,
     first call (a worker's polls would fail forever, and registration only warns)."""
     config = CLIENT_CONFIG.merge(Config(max_pool_connections=connections))
     session = boto3.session.Session()
-    client = session.client("swf", region_name=region, endpoint_url=endpoint_url,
-                            config=config)
+    try:
+        client = session.client("swf", region_name=region, endpoint_url=endpoint_url,
+                                config=config)
+    except ValueError as error:  # botocore's "Invalid endpoint: ..."
+        raise BadEndpointError(error=error) from None
     if need_credentials and session.get_credentials() is None:
         raise NoCredentialsError()
     return client
@@ -79,7 +89,7 @@ def register_flow(client: Any, flow: Any, logger: logging.Logger | None = None) 
     swf:Register* permission) is a warning naming the call, and the worker goes on: a type
     that is really missing fails the workflow when it is scheduled."""
     logger = logger or worker_logger()
-    domain, version = flow.domain, getattr(flow, "version", "1.0")
+    domain, version = flow.domain, flow_version(flow)
     calls = [
         ("RegisterDomain", client.register_domain, {
             "name": domain,

@@ -34,7 +34,8 @@ class FlowClient:
         client = worker.__dict__.get("_client")
         if client is None:
             try:
-                client = flow_client(worker.flow, connections=self.connections(worker))
+                client = flow_client(worker.flow, connections=self.connections(worker),
+                                     need_credentials=True)
             except BotoCoreError as error:
                 raise ClientSetupError(f"{worker.flow.name}: {setup_error(error)}") from None
             worker.__dict__["_client"] = client
@@ -46,5 +47,6 @@ class FlowClient:
 
 def client_ready(worker: Any) -> Any:
     """The worker's client, made now if need be (ClientSetupError when it cannot be): called
-    before polling, whose errors are retried, since a missing region does not go away."""
+    before polling, whose errors are retried, since a missing region, credentials or a bad
+    endpoint do not go away."""
     return worker.client
